@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
+
+from sohosolo.accounts.models import Role, RoleKind, User
+from sohosolo.lib.emails import send_email_to_user
+from sohosolo.territory.models import Territory, Village
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
+    error_messages = {
+        "invalid_login": _("This email address and password do not match. Check them and try again."),
+        "inactive": _("This account is not active. Use the link of your invitation email to activate it."),
+    }
+
+
+class EmailPasswordResetForm(PasswordResetForm):
+    """Django's reset form, but the email goes out through the task queue, in the user's language."""
+
+    email = forms.EmailField(
+        label=_("Email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def get_users(self, email: str):
+        return User.objects.filter(email__iexact=email, is_active=True)
+
+    def save(self, request=None, **kwargs) -> None:
+        for user in self.get_users(self.cleaned_data["email"]):
+            if not user.has_usable_password():
+                continue
+            context = {
+                "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            }
+            send_email_to_user(user, "password-reset", context)
+
+
+class ActivationForm(SetPasswordForm):
+    """Chosen by the invited person: their name as colleagues will see it, and a password."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=150, widget=forms.TextInput({"autocomplete": "name"}))
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+    field_order = ["full_name", "language", "new_password1", "new_password2"]
+
+    def __init__(self, user, *args, **kwargs) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.fields["full_name"].initial = user.full_name
+        self.fields["language"].initial = user.language
+
+    def save(self, commit: bool = True) -> User:
+        self.user.full_name = self.cleaned_data["full_name"]
+        self.user.language = self.cleaned_data["language"]
+        self.user.is_active = True
+        return super().save(commit)
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name", "language"]
+        widgets = {"full_name": forms.TextInput({"autocomplete": "name"})}
+
+
+class InvitationForm(forms.Form):
+    """Invite someone by email to a role in one territory; a manager chooses among their own territory's roles."""
+
+    email = forms.EmailField(label=_("Email address"), widget=forms.EmailInput({"autocomplete": "off"}))
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    language = forms.ChoiceField(
+        label=_("Language of the invitation"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE
+    )
+    kind = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(k.value, k.label) for k in RoleKind if k != RoleKind.PLATFORM_ADMIN],
+    )
+    village = forms.ModelChoiceField(
+        label=_("Partner village"),
+        queryset=Village.objects.none(),
+        required=False,
+        help_text=_("Only for a volunteer of a village's welcome committee."),
+    )
+
+    def __init__(self, territory: Territory, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.territory = territory
+        self.fields["village"].queryset = territory.villages.all()
+
+    def clean_email(self) -> str:
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("kind") == RoleKind.VOLUNTEER and not data.get("village"):
+            self.add_error("village", _("Choose the village whose committee this volunteer joins."))
+        if data.get("kind") != RoleKind.VOLUNTEER:
+            data["village"] = None
+        email = data.get("email")
+        if email and data.get("kind"):
+            existing = Role.objects.filter(
+                user__email__iexact=email, kind=data["kind"], territory=self.territory, village=data.get("village")
+            )
+            if existing.exists():
+                self.add_error("email", _("This person already holds this role."))
+        return data

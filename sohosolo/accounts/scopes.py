@@ -1,0 +1,136 @@
+"""The scoping helpers every view uses: what a user may see, and 404 for everything else.
+
+A view never filters by hand. It asks for the record through a helper that knows the user's scope:
+
+    territory = get_territory_or_404(request, code)                 # staff of that territory (or platform admin)
+    territory = get_territory_or_404(request, code, manage=True)    # managers only; others get 403 if they can see it
+    villages = scope_queryset(request.user, Village.objects.all())  # only the villages of the user's territories
+
+Outsiders get 404, so that they learn nothing of what exists; a user who may see a record but not change it gets
+403. Anonymous visitors of a staff page are sent to the sign-in page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+
+from sohosolo.territory.models import Territory, Village
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The roles of one user, flattened into sets of ids (one query, cached on the user for the request)."""
+
+    is_admin: bool = False
+    managed_territory_ids: frozenset[int] = field(default_factory=frozenset)
+    advised_territory_ids: frozenset[int] = field(default_factory=frozenset)
+    volunteer_village_ids: frozenset[int] = field(default_factory=frozenset)
+    member_territory_ids: frozenset[int] = field(default_factory=frozenset)
+    partner_territory_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @classmethod
+    def for_user(cls, user) -> Scope:
+        from sohosolo.accounts.models import RoleKind
+
+        if not user.is_authenticated or not user.is_active:
+            return cls()
+        sets: dict[str, set[int]] = {kind: set() for kind in RoleKind.values}
+        is_admin = user.is_superuser
+        for kind, territory_id, village_id in user.roles.values_list("kind", "territory_id", "village_id"):
+            if kind == RoleKind.PLATFORM_ADMIN:
+                is_admin = True
+            elif kind == RoleKind.VOLUNTEER:
+                sets[kind].add(village_id)
+            else:
+                sets[kind].add(territory_id)
+        return cls(
+            is_admin=is_admin,
+            managed_territory_ids=frozenset(sets[RoleKind.MANAGER]),
+            advised_territory_ids=frozenset(sets[RoleKind.ADVISOR]),
+            volunteer_village_ids=frozenset(sets[RoleKind.VOLUNTEER]),
+            member_territory_ids=frozenset(sets[RoleKind.MEMBER]),
+            partner_territory_ids=frozenset(sets[RoleKind.PARTNER]),
+        )
+
+    @property
+    def staff_territory_ids(self) -> frozenset[int]:
+        """Territories whose programme team the user belongs to (managers and advisors)."""
+        return self.managed_territory_ids | self.advised_territory_ids
+
+    @property
+    def is_staff(self) -> bool:
+        return self.is_admin or bool(self.staff_territory_ids)
+
+    @property
+    def has_any_role(self) -> bool:
+        return self.is_staff or bool(
+            self.volunteer_village_ids or self.member_territory_ids or self.partner_territory_ids
+        )
+
+    def can_see_territory(self, territory_id: int) -> bool:
+        return self.is_admin or territory_id in self.staff_territory_ids
+
+    def can_manage_territory(self, territory_id: int) -> bool:
+        return self.is_admin or territory_id in self.managed_territory_ids
+
+    def can_see_village(self, village: Village) -> bool:
+        return self.can_see_territory(village.territory_id) or village.pk in self.volunteer_village_ids
+
+
+def scope_queryset(user, queryset: QuerySet, territory_field: str = "territory") -> QuerySet:
+    """Only the rows of the territories whose team the user belongs to (all of them for a platform admin)."""
+    scope = user.scope
+    if scope.is_admin:
+        return queryset
+    return queryset.filter(**{f"{territory_field}__in": scope.staff_territory_ids})
+
+
+def staff_territories(user) -> QuerySet[Territory]:
+    return scope_queryset(user, Territory.objects.all(), territory_field="pk")
+
+
+def get_territory_or_404(request: HttpRequest, code: str, manage: bool = False) -> Territory:
+    """The territory whose team the user belongs to; 404 for anyone else, 403 when `manage` and not a manager."""
+    territory = scope_queryset(request.user, Territory.objects.all(), territory_field="pk").filter(code=code).first()
+    if territory is None:
+        raise Http404("No such territory in your scope.")
+    if manage and not request.user.scope.can_manage_territory(territory.pk):
+        raise PermissionDenied
+    return territory
+
+
+def get_village_or_404(request: HttpRequest, territory_code: str, slug: str) -> Village:
+    """A partner village seen by its territory's team or by one of its own volunteers; 404 for anyone else."""
+    village = Village.objects.select_related("territory").filter(territory__code=territory_code, slug=slug).first()
+    if village is None or not request.user.scope.can_see_village(village):
+        raise Http404("No such village in your scope.")
+    return village
+
+
+def scope_required(test: Callable[[Scope], bool]) -> Callable:
+    """Decorator: anonymous visitors go to the sign-in page; signed-in users outside the scope get 404."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not test(request.user.scope):
+                raise Http404("Not in your scope.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+staff_required = scope_required(lambda scope: scope.is_staff)
+role_required = scope_required(lambda scope: scope.has_any_role)
+admin_required = scope_required(lambda scope: scope.is_admin)

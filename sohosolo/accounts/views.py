@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from sohosolo.accounts.forms import (
+    ActivationForm,
+    EmailAuthenticationForm,
+    EmailPasswordResetForm,
+    InvitationForm,
+    ProfileForm,
+)
+from sohosolo.accounts.models import Invitation, Role, RoleKind
+from sohosolo.accounts.scopes import get_territory_or_404, staff_required
+from sohosolo.accounts.services import accept_invitation, invitation_from_token, invite
+from sohosolo.demo import DEMO_LOGINS, DEMO_PASSWORD
+from sohosolo.privacy.audit import log_action
+
+
+def demo_context() -> dict:
+    """In demo mode only, the sign-in page lists the demo logins."""
+    if not settings.DEMO_MODE:
+        return {}
+    return {"demo_logins": DEMO_LOGINS, "demo_password": DEMO_PASSWORD}
+
+
+class LoginView(auth_views.LoginView):
+    form_class = EmailAuthenticationForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(**demo_context(), **kwargs)
+
+
+def locked_out(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
+    """What django-axes shows after too many wrong passwords: the sign-in page, saying why and for how long."""
+    email = (credentials or {}).get("username") or request.POST.get("username", "")
+    context = {
+        "form": EmailAuthenticationForm(request, initial={"username": email}),
+        "locked_out": True,
+        "lockout_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        **demo_context(),
+    }
+    return render(request, "accounts/login.html", context, status=429)
+
+
+@require_http_methods(["GET", "POST"])
+def activate(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = invitation_from_token(token)
+    if invitation is None:
+        return render(request, "accounts/activation_invalid.html", status=404)
+    user = invitation.user
+    form = ActivationForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        accept_invitation(invitation)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        translation.activate(user.language)
+        messages.success(request, _("Welcome! Your account is active."))
+        response = redirect("staff_home")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+        return response
+    return render(request, "accounts/activate.html", {"form": form, "invitation": invitation})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    before = {"full_name": user.full_name, "language": user.language}
+    form = ProfileForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        changes = {k: form.cleaned_data[k] for k in before if form.cleaned_data[k] != before[k]}
+        if changes:
+            log_action(user, "user.profile_changed", user, changes)
+        messages.success(request, _("Your profile is saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        update_session_auth_hash(self.request, form.user)
+        log_action(self.request.user, "user.password_changed", self.request.user, {})
+        messages.success(self.request, _("Your password is changed."))
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = EmailPasswordResetForm
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:login")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        log_action(form.user, "user.password_reset", form.user, {})
+        messages.success(self.request, _("Your new password is set. You can sign in with it."))
+        return response
+
+
+TEAM_PAGE_SIZE = 50
+
+
+@staff_required
+def team(request: HttpRequest, code: str) -> HttpResponse:
+    """The people of a territory's programme, by role; managers invite from here."""
+    territory = get_territory_or_404(request, code)
+    kind = request.GET.get("role", "")
+    roles = (
+        Role.objects.filter(territory=territory)
+        .select_related("user", "village")
+        .order_by("kind", "village__name", "user__full_name")
+    )
+    if kind in RoleKind.values:
+        roles = roles.filter(kind=kind)
+    page = Paginator(roles, TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
+    pending = Invitation.objects.filter(
+        role__territory=territory, accepted_at__isnull=True, user__is_active=False
+    ).select_related("user", "role__village")[:50]
+    context = {
+        "territory": territory,
+        "page": page,
+        "kind": kind,
+        "kinds": [k for k in RoleKind if k != RoleKind.PLATFORM_ADMIN],
+        "pending": pending,
+        "can_manage": request.user.scope.can_manage_territory(territory.pk),
+    }
+    return render(request, "accounts/team.html", context)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def invite_view(request: HttpRequest, code: str) -> HttpResponse:
+    territory = get_territory_or_404(request, code, manage=True)
+    form = InvitationForm(territory, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        role = invite(
+            inviter=request.user,
+            territory=territory,
+            email=data["email"],
+            full_name=data["full_name"],
+            language=data["language"],
+            kind=data["kind"],
+            village=data["village"],
+        )
+        if role.user.is_active:
+            messages.success(request, _("%(name)s now holds this role and was told by email.") % {"name": role.user})
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": role.user.email})
+        return redirect("accounts:team", code=territory.code)
+    return render(request, "accounts/invite.html", {"form": form, "territory": territory})

@@ -1,0 +1,64 @@
+"""Background tasks of the platform itself, and the table of periodic jobs run by `manage.py runperiodic`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.tasks import Task, task
+from django.utils import timezone
+
+from sohosolo.models import PeriodicJobRun
+
+
+@task()
+def prune_task_results() -> int:
+    """Delete finished background-task results older than TASK_RESULTS_KEEP_DAYS; failed ones are kept longer."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    keep = timedelta(days=settings.TASK_RESULTS_KEEP_DAYS)
+    deleted, _ = DBTaskResult.objects.filter(
+        Q(status="SUCCESSFUL", finished_at__lt=now - keep) | Q(status="FAILED", finished_at__lt=now - 4 * keep)
+    ).delete()
+    return deleted
+
+
+@task()
+def clear_expired_sessions() -> None:
+    from importlib import import_module
+
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    every: timedelta
+    task: Task
+
+
+# Later issues add their jobs here (reminders, follow-ups, retention).
+PERIODIC_JOBS = [
+    PeriodicJob("prune_task_results", timedelta(hours=24), prune_task_results),
+    PeriodicJob("clear_expired_sessions", timedelta(hours=24), clear_expired_sessions),
+]
+
+
+def enqueue_due_jobs(now=None, jobs: list[PeriodicJob] | None = None) -> list[str]:
+    """Queue every job whose period has passed; return their names. Safe to run from several schedulers at once."""
+    now = now or timezone.now()
+    started = []
+    for job in PERIODIC_JOBS if jobs is None else jobs:
+        PeriodicJobRun.objects.get_or_create(name=job.name)
+        claimed = (
+            PeriodicJobRun.objects.filter(name=job.name)
+            .filter(Q(last_started_at__isnull=True) | Q(last_started_at__lte=now - job.every))
+            .update(last_started_at=now)
+        )
+        if claimed:
+            job.task.enqueue()
+            started.append(job.name)
+    return started

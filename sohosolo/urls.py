@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from sohosolo import views
+
+admin.site.site_header = "Soho Solo"
+admin.site.site_title = "Soho Solo"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("langue/", views.set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+]
+
+# French pages at the root, English ones under /en/.
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("espace/", views.staff_home, name="staff_home"),
+    path("", include("sohosolo.accounts.urls")),
+    path("", include("sohosolo.territory.urls")),
+    prefix_default_language=False,
+)
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language as django_set_language
+
+from sohosolo.accounts.models import Role, RoleKind
+from sohosolo.accounts.scopes import staff_territories
+from sohosolo.territory.models import Territory, Village
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The public home page: what the programme offers, and where."""
+    territories = list(Territory.objects.annotate(village_count=Count("villages")).order_by("name"))
+    people = Role.objects.values("kind").annotate(n=Count("user", distinct=True))
+    people = {row["kind"]: row["n"] for row in people}
+    figures = {
+        "territories": len(territories),
+        "villages": sum(t.village_count for t in territories),
+        "volunteers": people.get(RoleKind.VOLUNTEER, 0),
+        "members": people.get(RoleKind.MEMBER, 0),
+    }
+    return render(request, "home.html", {"territories": territories, "figures": figures})
+
+
+@login_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """'My space': the roles the user holds and the parts of the platform they open."""
+    scope = request.user.scope
+    roles = request.user.roles.select_related("territory", "village").order_by("kind", "territory__name")
+    context = {
+        "roles": roles,
+        "scope": scope,
+        "territories": staff_territories(request.user).annotate(village_count=Count("villages"))
+        if scope.is_staff
+        else [],
+        "villages": Village.objects.filter(pk__in=scope.volunteer_village_ids).select_related("territory"),
+        "RoleKind": RoleKind,
+    }
+    return render(request, "staff_home.html", context)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch; a signed-in user also keeps the choice for their emails."""
+    response = django_set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES) and request.user.language != language:
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return response
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """200 when the database answers, 503 when it does not (for load balancers and uptime checks)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
