@@ -38,7 +38,7 @@ def check_production_settings(app_configs, **kwargs) -> list[checks.CheckMessage
                 id="sohosolo.E002",
             )
         )
-    if settings.EMAIL_BACKEND in DEV_EMAIL_BACKENDS:
+    if settings.MAILERS.get("default", {}).get("BACKEND") in DEV_EMAIL_BACKENDS:
         errors.append(
             checks.Error(
                 "No real email backend: invitations and password resets would never reach anyone.",

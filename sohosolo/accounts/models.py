@@ -151,6 +151,11 @@ class Role(models.Model):
         where = self.village or self.territory
         return f"{self.get_kind_display()} — {where}" if where else str(self.get_kind_display())
 
+    def save(self, *args, **kwargs) -> None:
+        if self.kind == RoleKind.VOLUNTEER and self.village_id and not self.territory_id:
+            self.territory_id = Village.objects.values_list("territory_id", flat=True).get(pk=self.village_id)
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if self.kind == RoleKind.PLATFORM_ADMIN:
             self.territory = self.village = None
@@ -162,11 +167,6 @@ class Role(models.Model):
             self.village = None
             if not self.territory_id:
                 raise ValidationError({"territory": _("This role belongs to a territory.")})
-
-    def save(self, *args, **kwargs) -> None:
-        if self.kind == RoleKind.VOLUNTEER and self.village_id and not self.territory_id:
-            self.territory_id = Village.objects.values_list("territory_id", flat=True).get(pk=self.village_id)
-        super().save(*args, **kwargs)
 
 
 class Invitation(models.Model):

@@ -43,6 +43,12 @@ class LoginView(auth_views.LoginView):
         return super().get_context_data(**demo_context(), **kwargs)
 
 
+def login_attempt_email(request: HttpRequest, credentials: dict | None) -> str:
+    """The email django-axes counts failures for, lower-cased so that changing its case gets around nothing."""
+    email = (credentials or {}).get("username") or request.POST.get("username", "")
+    return email.strip().lower()
+
+
 def locked_out(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
     """What django-axes shows after too many wrong passwords: the sign-in page, saying why and for how long."""
     email = (credentials or {}).get("username") or request.POST.get("username", "")

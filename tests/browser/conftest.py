@@ -1,0 +1,115 @@
+"""Browser journeys: Playwright drives the Debian Chromium against pytest-django's live server.
+
+Every test in this folder is marked ``browser`` (``make test-browser`` runs them only). Without /usr/bin/chromium the
+tests are skipped, unless BROWSER_TESTS_REQUIRED=1 (CI), where they fail. SHOTS=1 writes a screenshot of every page
+visited into /tmp/shots/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse ORM calls from it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SHOTS_DIR = Path("/tmp/shots")
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    """Tests run with DEBUG off, where WhiteNoise's manifest storage wants a collectstatic that tests do not run:
+    use plain static URLs, which the live server serves from the finders."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        message = "Chromium not installed: apt-get install chromium"
+        if os.environ.get("BROWSER_TESTS_REQUIRED") == "1":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _new_page(browser, viewport: dict, **options):
+    context = browser.new_context(locale="fr-FR", viewport=viewport, **options)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    return context, page
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh desktop page (French browser, 1280×900), with its own cookies."""
+    context, page = _new_page(browser, DESKTOP)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    """A fresh phone page (French browser, 390×844, touch)."""
+    context, page = _new_page(browser, PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def live_world(live_server, transactional_db, world):
+    """The personas of tests/conftest.py, committed so that the live server's thread sees them."""
+    return world
+
+
+def assert_accessible(page) -> None:
+    """Fail with the serious and critical axe-core violations of the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    violations = [v for v in results.response["violations"] if v.get("impact") in BLOCKING_IMPACTS]
+    if violations:
+        lines = [f"axe found {len(violations)} serious or critical violation(s) on {page.url}:"]
+        for v in violations:
+            lines.append(f"- {v['id']} ({v['impact']}): {v['description']} [{v.get('helpUrl', '')}]")
+            for node in v["nodes"]:
+                lines.append(f"    {', '.join(map(str, node['target']))}: {node.get('failureSummary', '').strip()}")
+        pytest.fail("\n".join(lines), pytrace=False)
+
+
+def shot(page, name: str) -> None:
+    """Save a full-page screenshot as /tmp/shots/NAME.png, only when SHOTS=1."""
+    if os.environ.get("SHOTS") != "1":
+        return
+    SHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS_DIR / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"), full_page=True)

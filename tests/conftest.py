@@ -1,0 +1,95 @@
+"""Personas shared by every test: who can see what is the heart of the platform, so every test speaks of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from sohosolo.accounts.models import Role, RoleKind, User
+from sohosolo.territory.models import Territory, Village
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class World:
+    territory_a: Territory
+    territory_b: Territory
+    village_a1: Village
+    village_a2: Village
+    village_b1: Village
+    users: dict[str, User | None]
+
+
+PERSONAS = [
+    "anonymous",
+    "platform_admin",
+    "manager_a",
+    "advisor_a",
+    "advisor_b",
+    "volunteer_a1",
+    "volunteer_a2",
+    "member",
+    "partner",
+]
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_immediate(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run at once in tests so that emails land in mail.outbox; test_tasks.py checks the real queue.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    # Without collectstatic, tests use plain static storage (production uses WhiteNoise's manifest).
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }
+    settings.DEMO_MODE = False
+
+
+def make_user(email: str, name: str, *roles: tuple, language: str = "fr", **fields) -> User:
+    user = User.objects.create_user(email=email, password=PASSWORD, full_name=name, language=language, **fields)
+    for kind, scope in roles:
+        if kind == RoleKind.VOLUNTEER:
+            Role.objects.create(user=user, kind=kind, village=scope, territory=scope.territory)
+        else:
+            Role.objects.create(user=user, kind=kind, territory=scope)
+    return user
+
+
+@pytest.fixture
+def world(db) -> World:
+    a = Territory.objects.create(code="gers", name="Soho Solo Gers", departement="32")
+    b = Territory.objects.create(code="lot", name="Soho Solo Lot", departement="46")
+    a1 = Village.objects.create(territory=a, name="Lectoure", slug="lectoure")
+    a2 = Village.objects.create(territory=a, name="Marciac", slug="marciac")
+    b1 = Village.objects.create(territory=b, name="Martel", slug="martel")
+    admin = make_user("admin@example.fr", "Hélène Admin")
+    Role.objects.create(user=admin, kind=RoleKind.PLATFORM_ADMIN)
+    users = {
+        "anonymous": None,
+        "platform_admin": admin,
+        "manager_a": make_user("manager.a@example.fr", "Sophie Manager", (RoleKind.MANAGER, a)),
+        "advisor_a": make_user("advisor.a@example.fr", "Julien Advisor", (RoleKind.ADVISOR, a)),
+        "advisor_b": make_user("advisor.b@example.fr", "Camille Advisor", (RoleKind.ADVISOR, b)),
+        "volunteer_a1": make_user("volunteer.a1@example.fr", "Bernard Volunteer", (RoleKind.VOLUNTEER, a1)),
+        "volunteer_a2": make_user("volunteer.a2@example.fr", "Monique Volunteer", (RoleKind.VOLUNTEER, a2)),
+        "member": make_user("member@example.fr", "Thomas Member", (RoleKind.MEMBER, a), language="en"),
+        "partner": make_user("partner@example.fr", "Nathalie Partner", (RoleKind.PARTNER, a)),
+    }
+    return World(a, b, a1, a2, b1, users)
+
+
+@pytest.fixture
+def client_for(world):
+    """client_for("advisor_a") is a test client signed in as that persona (anonymous for "anonymous")."""
+
+    def make(persona: str) -> Client:
+        client = Client()
+        user = world.users[persona]
+        if user is not None:
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return make

@@ -1,0 +1,118 @@
+"""The permission matrix: every URL pattern of the project × every persona → the status code each must get.
+
+A new URL pattern fails `test_every_url_pattern_has_declared_expectations` until its line is added to EXPECTED,
+so nobody can add a page without saying who may open it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import translation
+
+from tests.conftest import PERSONAS, World
+
+# Namespaces tested as a whole through one page (the Django admin has hundreds of generated patterns).
+WHOLE_NAMESPACES = {"admin": "admin:index"}
+
+TEAM_A = {"platform_admin": 200, "manager_a": 200, "advisor_a": 200}
+
+
+def only(allowed: dict[str, int], anonymous: int = 302, others: int = 404) -> dict[str, int]:
+    """Expected codes: `allowed` personas as given, anonymous sent to sign in, everybody else 404."""
+    return {persona: allowed.get(persona, others) for persona in PERSONAS} | {"anonymous": anonymous}
+
+
+def every(code: int, anonymous: int | None = None) -> dict[str, int]:
+    return {persona: code for persona in PERSONAS} | ({"anonymous": anonymous} if anonymous else {})
+
+
+# name → (URL arguments from the world, expected status per persona)
+EXPECTED: dict[str, tuple[Callable[[World], list], dict[str, int]]] = {
+    "home": (lambda w: [], every(200)),
+    "healthz": (lambda w: [], every(200)),
+    "set_language": (lambda w: [], every(405)),  # POST only
+    "staff_home": (lambda w: [], every(200, anonymous=302)),
+    "accounts:login": (lambda w: [], every(302, anonymous=200)),  # signed-in users go to their space
+    "accounts:logout": (lambda w: [], every(405)),  # POST only
+    "accounts:profile": (lambda w: [], every(200, anonymous=302)),
+    "accounts:password_change": (lambda w: [], every(200, anonymous=302)),
+    "accounts:password_reset": (lambda w: [], every(200)),
+    "accounts:password_reset_done": (lambda w: [], every(200)),
+    "accounts:password_reset_confirm": (lambda w: ["MQ", "bad-token"], every(200)),  # says the link is invalid
+    "accounts:activate": (lambda w: ["forged-token"], every(404)),
+    "accounts:team": (lambda w: [w.territory_a.code], only(TEAM_A)),
+    "accounts:invite": (
+        lambda w: [w.territory_a.code],
+        only({"platform_admin": 200, "manager_a": 200, "advisor_a": 403}),
+    ),
+    "territory:detail": (lambda w: [w.territory_a.code], only(TEAM_A)),
+    "territory:village_committee": (
+        lambda w: [w.territory_a.code, w.village_a1.slug],
+        only(TEAM_A | {"volunteer_a1": 200}),
+    ),
+    "admin:index": (lambda w: [], every(302) | {"platform_admin": 200}),
+}
+
+
+def url_names(patterns=None, namespace: str = "") -> set[str]:
+    """The name of every URL pattern of a URLconf; unnamed patterns show as their route, so they count too."""
+    patterns = get_resolver().url_patterns if patterns is None else patterns
+    names: set[str] = set()
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            if entry.namespace and inner.rstrip(":") in WHOLE_NAMESPACES:
+                names.add(WHOLE_NAMESPACES[inner.rstrip(":")])
+                continue
+            names |= url_names(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern):
+            names.add(f"{namespace}{entry.name}" if entry.name else f"{namespace}<unnamed {entry.pattern}>")
+    return names
+
+
+def undeclared(names: set[str]) -> set[str]:
+    return names - set(EXPECTED)
+
+
+def test_every_url_pattern_has_declared_expectations():
+    missing = undeclared(url_names())
+    assert not missing, f"Declare who may open these URLs in EXPECTED: {sorted(missing)}"
+
+
+def test_a_new_url_without_expectations_fails_the_matrix():
+    """What happens when somebody adds a page and forgets the matrix: the check above names it."""
+    from django.http import HttpResponse
+    from django.urls import path
+
+    import sohosolo.urls
+
+    patterns = [*sohosolo.urls.urlpatterns, path("nouvelle-page/", lambda r: HttpResponse(), name="new_page")]
+    assert undeclared(url_names(patterns)) == {"new_page"}
+    assert not undeclared(url_names(sohosolo.urls.urlpatterns))
+
+
+def test_expectations_name_only_existing_urls():
+    assert set(EXPECTED) - url_names() == set()
+
+
+@pytest.fixture
+def world_with_admin(world):
+    admin = world.users["platform_admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    return world
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_permission_matrix(world_with_admin, client_for, name, persona):
+    args, expected = EXPECTED[name]
+    with translation.override("fr"):
+        url = reverse(name, args=args(world_with_admin))
+    response = client_for(persona).get(url)
+    assert response.status_code == expected[persona], f"{persona} GET {url}"
+    if response.status_code == 302 and persona == "anonymous" and name not in ("admin:index",):
+        assert response["Location"].startswith(reverse("accounts:login")), response["Location"]
