@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from sohosolo.accounts.models import Role, RoleKind, User
@@ -38,6 +39,7 @@ PERSONAS = [
 
 @pytest.fixture(autouse=True)
 def _fast_and_immediate(settings):
+    cache.clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tasks run at once in tests so that emails land in mail.outbox; test_tasks.py checks the real queue.
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

@@ -26,7 +26,7 @@ def only(allowed: dict[str, int], anonymous: int = 302, others: int = 404) -> di
 
 
 def every(code: int, anonymous: int | None = None) -> dict[str, int]:
-    return {persona: code for persona in PERSONAS} | ({"anonymous": anonymous} if anonymous else {})
+    return dict.fromkeys(PERSONAS, code) | ({"anonymous": anonymous} if anonymous else {})
 
 
 # name → (URL arguments from the world, expected status per persona)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -207,3 +208,29 @@ def test_pages_send_a_strict_content_security_policy(db):
     policy = response["Content-Security-Policy"]
     assert "script-src 'self' 'nonce-" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_find_python_explains_clearly_when_no_python_3_12_is_found(tmp_path):
+    script = django_settings.BASE_DIR / "bin" / "find-python"
+    env = {"PATH": str(tmp_path), "HOME": str(tmp_path), "PYENV_ROOT": str(tmp_path / "pyenv")}
+    result = subprocess.run(["/bin/sh", str(script)], env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert "needs Python 3.12 or newer" in result.stderr
+
+
+def test_find_python_picks_a_python_of_at_least_3_12():
+    result = subprocess.run([str(django_settings.BASE_DIR / "bin" / "find-python")], capture_output=True, text=True)
+    assert result.returncode == 0
+    version = subprocess.run(
+        [result.stdout.strip(), "-c", "import sys; print(sys.version_info >= (3, 12))"], capture_output=True, text=True
+    )
+    assert version.stdout.strip() == "True"
+
+
+def test_home_page_figures_are_counted_from_the_database(world, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        page = Client().get("/").text
+    # 3 partner villages, 2 volunteers, 1 club member, 2 territories in the test world.
+    assert [int(n) for n in re.findall(r"<dd>(\d+)</dd>", page)] == [3, 2, 1, 2]
+    with django_assert_max_num_queries(1):  # cached: the session-less public page costs no count afterwards
+        Client().get("/")

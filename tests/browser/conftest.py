@@ -13,9 +13,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse ORM calls from it.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -38,18 +35,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_files(settings):
-    """Tests run with DEBUG off, where WhiteNoise's manifest storage wants a collectstatic that tests do not run:
-    use plain static URLs, which the live server serves from the finders."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One Chromium for the browser tests, closed when they are done.
+
+    Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls from a thread with a
+    running loop: DJANGO_ALLOW_ASYNC_UNSAFE is set only while Playwright runs, so no other test (nor a subprocess
+    it starts) inherits it, and the loop is gone before the other tests run."""
     if not CHROMIUM.exists():
         message = "Chromium not installed: apt-get install chromium"
         if os.environ.get("BROWSER_TESTS_REQUIRED") == "1":
@@ -57,7 +49,8 @@ def browser():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as p:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
