@@ -28,7 +28,7 @@ $(MO): locale/fr/LC_MESSAGES/django.po $(STAMP)
 	$(VENV)/bin/pybabel compile --statistics -d locale -D django -l fr
 
 bootstrap: $(STAMP) $(MO)
-	@mkdir -p var
+	@mkdir -p var/static
 
 run: bootstrap
 	DEBUG=$${DEBUG:-true} DEMO_MODE=$${DEMO_MODE:-true} $(PY) manage.py migrate --noinput

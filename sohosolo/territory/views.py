@@ -17,7 +17,9 @@ def territory_detail(request: HttpRequest, code: str) -> HttpResponse:
     territory = get_territory_or_404(request, code)
     people = Role.objects.filter(territory=territory).values("kind").annotate(n=Count("user", distinct=True))
     counts = {row["kind"]: row["n"] for row in people}
-    villages = territory.villages.annotate(volunteers=Count("roles", filter=Q(roles__kind=RoleKind.VOLUNTEER)))
+    villages = territory.villages.annotate(
+        volunteers=Count("roles", filter=Q(roles__kind=RoleKind.VOLUNTEER))
+    ).order_by("name")
     page = Paginator(villages, VILLAGES_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "territory": territory,
