@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 MO := locale/fr/LC_MESSAGES/django.mo
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-browser lint format check-migrations check-translations messages bootstrap clean-venv
+.PHONY: communes communes-check help run test test-postgres test-browser lint format check-migrations check-translations messages bootstrap clean-venv
 
 help:
 	@echo "make run                 start the platform with demo data on http://127.0.0.1:8000 (Ctrl-C stops it)"
@@ -17,6 +17,8 @@ help:
 	@echo "make lint                ruff check and ruff format --check"
 	@echo "make messages            update the French catalogue after changing strings"
 	@echo "make check-translations  fail when a French string is missing or fuzzy"
+	@echo "make communes            rebuild the official communes file from the registries (needs npm)"
+	@echo "make communes-check      fail if a fresh build differs from the shipped communes file"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@python=$$(bin/find-python) || exit 1; \
@@ -32,6 +34,7 @@ bootstrap: $(STAMP) $(MO)
 
 run: bootstrap
 	DEBUG=$${DEBUG:-true} DEMO_MODE=$${DEMO_MODE:-true} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-true} DEMO_MODE=$${DEMO_MODE:-true} $(PY) manage.py load_communes
 	DEBUG=$${DEBUG:-true} DEMO_MODE=$${DEMO_MODE:-true} $(PY) manage.py demo --if-empty
 	DEBUG=$${DEBUG:-true} DEMO_MODE=$${DEMO_MODE:-true} $(PY) manage.py devserver
 
@@ -65,3 +68,9 @@ check-translations: bootstrap
 
 clean-venv:
 	rm -rf $(VENV)
+
+communes: bootstrap
+	$(PY) scripts/build_communes.py
+
+communes-check: bootstrap
+	$(PY) scripts/build_communes.py --check

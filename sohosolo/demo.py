@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from datetime import date
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -15,8 +16,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from faker import Faker
 
-from sohosolo.accounts.models import Role, RoleKind, User
-from sohosolo.territory.models import Territory, Village
+from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
+from sohosolo.territory.communes import load_communes
+from sohosolo.territory.models import SERVICES, BroadbandQuality, Commune, Goal, Hub, Territory, Village
 
 SEED = 32
 DEMO_PASSWORD = "demo"
@@ -36,12 +38,37 @@ PERSONAS = [
 ]
 DEMO_LOGINS = [(f"{login}@{DEMO_DOMAIN}", label) for login, _name, _kind, _t, _v, label in PERSONAS]
 
-TERRITORIES = [
-    ("gers", "Soho Solo Gers", "32"),
-    ("lot", "Soho Solo Lot", "46"),
-]
+TERRITORIES = {
+    "gers": {
+        "name": "Soho Solo Gers",
+        "departement": "32",
+        "main_town": "32013",  # Auch
+        "email": "sohosolo@demo.sohosolo.fr",
+        "phone": "05 62 61 62 61",
+        "address": "CCI du Gers, 1 place Jean-David, 32000 Auch",
+        "goals": {2025: (180, 20), 2026: (200, 40)},
+        "hubs": [
+            ("Gare de Toulouse-Matabiau", "station", 43.61130, 1.45360),
+            ("Aéroport Toulouse-Blagnac", "airport", 43.63500, 1.36780),
+            ("Gare d'Agen", "station", 44.20740, 0.62010),
+        ],
+    },
+    "lot": {
+        "name": "Soho Solo Lot",
+        "departement": "46",
+        "main_town": "46042",  # Cahors
+        "email": "sohosolo.lot@demo.sohosolo.fr",
+        "phone": "05 65 20 35 00",
+        "address": "CCI du Lot, 107 quai Cavaignac, 46000 Cahors",
+        "goals": {2026: (60, 8)},
+        "hubs": [
+            ("Gare de Cahors", "station", 44.44920, 1.43400),
+            ("Aéroport Brive–Vallée de la Dordogne", "airport", 45.03920, 1.48560),
+        ],
+    },
+}
 
-# Partner villages: real communes of each département (the territory issue links them to the official data).
+# Partner villages: real communes of each département.
 VILLAGES = {
     "gers": [
         "Lectoure",
@@ -94,18 +121,18 @@ VILLAGES = {
         "Saint-Mont",
         "Tillac",
         "Pavie",
-        "Castelnau-d'Auzan-Labarrère",
+        "Castelnau d'Auzan Labarrère",
     ],
     "lot": [
         "Saint-Cirq-Lapopie",
         "Puy-l'Évêque",
         "Martel",
         "Cajarc",
-        "Labastide-Murat",
+        "Assier",
         "Lacapelle-Marival",
         "Limogne-en-Quercy",
         "Montcuq-en-Quercy-Blanc",
-        "Castelnau-Montratier-Sainte-Alauzie",
+        "Castelnau-Montratier",
         "Souillac",
         "Gramat",
         "Luzech",
@@ -134,15 +161,8 @@ def load_demo() -> dict[str, int]:
     fake.seed_instance(SEED)
     password = make_password(DEMO_PASSWORD)  # hashed once: hashing per user would take minutes
 
-    territories = {
-        code: Territory.objects.create(code=code, name=name, departement=dep) for code, name, dep in TERRITORIES
-    }
-    villages = {}
-    for code, names in VILLAGES.items():
-        for name in names:
-            villages[(code, slugify(name))] = Village.objects.create(
-                territory=territories[code], name=name, slug=slugify(name)
-            )
+    territories = make_territories()
+    villages = {(v.territory.code, v.slug): v for v in make_villages(territories, rng)}
 
     users: list[User] = []
     roles: list[tuple[int, RoleKind, str | None, str | None]] = []
@@ -183,6 +203,17 @@ def load_demo() -> dict[str, int]:
 
     User.objects.bulk_create(users, batch_size=500)
     saved = {u.email: u for u in User.objects.filter(email__in=emails)}
+    referents: set[str] = set()
+
+    def function(slug: str | None) -> str:
+        # The first volunteer of each committee (the persona, where there is one) is its referent.
+        if slug is None:
+            return ""
+        if slug in referents:
+            return CommitteeFunction.MEMBER
+        referents.add(slug)
+        return CommitteeFunction.REFERENT
+
     Role.objects.bulk_create(
         [
             Role(
@@ -190,6 +221,7 @@ def load_demo() -> dict[str, int]:
                 kind=kind,
                 territory=territories[code] if code else None,
                 village=villages[(code, slug)] if slug else None,
+                committee_function=function(slug),
             )
             for index, kind, code, slug in roles
         ],
@@ -202,3 +234,104 @@ def load_demo() -> dict[str, int]:
         "volunteers": sum(1 for r in roles if r[1] == RoleKind.VOLUNTEER),
         "club members": sum(1 for r in roles if r[1] == RoleKind.MEMBER),
     }
+
+
+def make_territories() -> dict[str, Territory]:
+    if not Commune.objects.filter(departement__in=[t["departement"] for t in TERRITORIES.values()]).exists():
+        load_communes(departements=[t["departement"] for t in TERRITORIES.values()])
+    territories = {}
+    for code, spec in TERRITORIES.items():
+        territory = Territory.objects.create(
+            code=code,
+            name=spec["name"],
+            departement=spec["departement"],
+            main_town=Commune.objects.get(pk=spec["main_town"]),
+            email=spec["email"],
+            phone=spec["phone"],
+            address=spec["address"],
+        )
+        Goal.objects.bulk_create(
+            Goal(territory=territory, year=year, contacts=contacts, families_settled=families)
+            for year, (contacts, families) in spec["goals"].items()
+        )
+        Hub.objects.bulk_create(
+            Hub(territory=territory, name=name, kind=kind, latitude=lat, longitude=lon, position=i)
+            for i, (name, kind, lat, lon) in enumerate(spec["hubs"])
+        )
+        territories[code] = territory
+    return territories
+
+
+ASSOCIATIONS = [
+    "Comité des fêtes",
+    "Club de rugby",
+    "Foyer rural",
+    "Association des parents d'élèves",
+    "Chorale",
+    "Club de randonnée",
+    "Bibliothèque associative",
+    "Atelier théâtre",
+    "Club de pétanque",
+    "Jumelage",
+]
+MARKET_DAYS = ["le mardi matin", "le mercredi matin", "le jeudi matin", "le vendredi matin", "le samedi matin"]
+MARKET_DAYS_EN = {
+    "le mardi matin": "on Tuesday mornings",
+    "le mercredi matin": "on Wednesday mornings",
+    "le jeudi matin": "on Thursday mornings",
+    "le vendredi matin": "on Friday mornings",
+    "le samedi matin": "on Saturday mornings",
+}
+
+
+def make_villages(territories: dict[str, Territory], rng: random.Random) -> list[Village]:
+    """The partner villages, with services in keeping with their size and a presentation drawn from real facts."""
+    made = []
+    for code, names in VILLAGES.items():
+        territory = territories[code]
+        communes = {c.name: c for c in Commune.objects.filter(departement=territory.departement, name__in=names)}
+        for i, name in enumerate(names):
+            commune = communes[name]
+            size = commune.population or 0
+            big = min(1.0, size / 3000)
+            services = {field: rng.random() < 0.25 + 0.7 * big for field, _label in SERVICES}
+            services["has_station"] = rng.random() < 0.1 * big
+            services["has_school"] = services["has_school"] or size > 400
+            village = Village(
+                territory=territory,
+                commune=commune,
+                partner_since=date(2007 + i % 12, 1 + i % 12, 1),
+                council_decision_date=date(2006 + i % 12, 1 + (i * 5) % 12, 10 + i % 15),
+                status=Village.Status.PAUSED if i % 17 == 16 else Village.Status.ACTIVE,
+                broadband=rng.choice(
+                    [BroadbandQuality.FIBRE, BroadbandQuality.FIBRE, BroadbandQuality.GOOD, BroadbandQuality.AVERAGE]
+                ),
+                market_day=rng.choice(MARKET_DAYS) if services["has_market"] else "",
+                associations="\n".join(rng.sample(ASSOCIATIONS, k=2 + int(4 * big))),
+                committee_email=f"comite.{slugify(name)}@{DEMO_DOMAIN}",
+                **services,
+            )
+            village.presentation_fr, village.presentation_en = presentations(village)
+            village.save()
+            made.append(village)
+    return made
+
+
+def presentations(village: Village) -> tuple[str, str]:
+    commune = village.commune
+    town = village.territory.main_town
+    distance = village.distance_to_main_town()
+    fr = [f"{commune.name} compte {commune.population} habitants et fait partie de la {commune.epci_name}."]
+    en = [f"{commune.name} has {commune.population} inhabitants and belongs to the {commune.epci_name}."]
+    if distance is not None and distance > 1:
+        fr.append(f"Le village est à {distance:.0f} km à vol d'oiseau de {town.name}.")
+        en.append(f"The village lies {distance:.0f} km from {town.name} as the crow flies.")
+    if village.broadband == BroadbandQuality.FIBRE:
+        fr.append("La fibre optique y est disponible : on peut y travailler à distance dans de bonnes conditions.")
+        en.append("Fibre broadband is available: working remotely here is easy.")
+    if village.has_market:
+        fr.append(f"Le marché se tient {village.market_day}.")
+        en.append(f"The market is held {MARKET_DAYS_EN[village.market_day]}.")
+    fr.append("Le comité d'accueil vous fait visiter le village et vous aide à trouver un logement.")
+    en.append("The welcome committee shows you round the village and helps you find a home.")
+    return " ".join(fr), " ".join(en)

@@ -18,3 +18,18 @@ class PeriodicJobRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Dataset(models.Model):
+    """Which version (checksum) of a shipped data file was loaded, so that loading again costs nothing."""
+
+    name = models.CharField(_("data set"), max_length=80, unique=True)
+    digest = models.CharField(_("SHA-256 of the file"), max_length=64)
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("loaded data set")
+        verbose_name_plural = _("loaded data sets")
+
+    def __str__(self) -> str:
+        return self.name

@@ -13,6 +13,7 @@ from django.views.i18n import set_language as django_set_language
 
 from sohosolo.accounts.models import Role, RoleKind
 from sohosolo.accounts.scopes import staff_territories
+from sohosolo.privacy.audit import log_action
 from sohosolo.territory.models import Territory, Village
 
 HOME_FIGURES_SECONDS = 300
@@ -67,9 +68,11 @@ def set_language(request: HttpRequest) -> HttpResponse:
     """Django's language switch; a signed-in user also keeps the choice for their emails."""
     response = django_set_language(request)
     language = request.POST.get("language")
-    if request.user.is_authenticated and language in dict(settings.LANGUAGES) and request.user.language != language:
-        request.user.language = language
-        request.user.save(update_fields=["language"])
+    user = request.user
+    if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
+        log_action(user, "user.profile_changed", user, {"language": language})
+        user.language = language
+        user.save(update_fields=["language"])
     return response
 
 

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from sohosolo.accounts.models import Role, RoleKind, User
-from sohosolo.territory.models import Territory, Village
+from sohosolo.territory.models import Commune, Territory, Village
 
 PASSWORD = "correct horse battery staple"
 
@@ -41,7 +41,7 @@ PERSONAS = [
 def _fast_and_immediate(settings):
     cache.clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Tasks run at once in tests so that emails land in mail.outbox; test_tasks.py checks the real queue.
+    # Tasks run at once in tests so that emails land in mail.outbox; test_platform.py checks the real queue.
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     # Without collectstatic, tests use plain static storage (production uses WhiteNoise's manifest).
     settings.STORAGES = settings.STORAGES | {
@@ -62,11 +62,29 @@ def make_user(email: str, name: str, *roles: tuple, language: str = "fr", **fiel
 
 @pytest.fixture
 def world(db) -> World:
-    a = Territory.objects.create(code="gers", name="Soho Solo Gers", departement="32")
-    b = Territory.objects.create(code="lot", name="Soho Solo Lot", departement="46")
-    a1 = Village.objects.create(territory=a, name="Lectoure", slug="lectoure")
-    a2 = Village.objects.create(territory=a, name="Marciac", slug="marciac")
-    b1 = Village.objects.create(territory=b, name="Martel", slug="martel")
+    communes = {
+        code: Commune.objects.create(
+            insee_code=code,
+            name=name,
+            departement=code[:2],
+            population=population,
+            latitude=lat,
+            longitude=lon,
+            outline=f"[[[{lon - 0.05},{lat - 0.04}],[{lon + 0.05},{lat - 0.04}],[{lon},{lat + 0.05}]]]",
+        )
+        for code, name, population, lat, lon in [
+            ("32013", "Auch", 22428, 43.64710, 0.58375),
+            ("32208", "Lectoure", 3670, 43.93400, 0.61981),
+            ("32233", "Marciac", 1213, 43.52400, 0.16058),
+            ("46042", "Cahors", 20050, 44.44683, 1.44062),
+            ("46185", "Martel", 1637, 44.93680, 1.60851),
+        ]
+    }
+    a = Territory.objects.create(code="gers", name="Soho Solo Gers", departement="32", main_town=communes["32013"])
+    b = Territory.objects.create(code="lot", name="Soho Solo Lot", departement="46", main_town=communes["46042"])
+    a1 = Village.objects.create(territory=a, commune=communes["32208"])
+    a2 = Village.objects.create(territory=a, commune=communes["32233"])
+    b1 = Village.objects.create(territory=b, commune=communes["46185"])
     admin = make_user("admin@example.fr", "Hélène Admin")
     Role.objects.create(user=admin, kind=RoleKind.PLATFORM_ADMIN)
     users = {

@@ -53,6 +53,22 @@ EXPECTED: dict[str, tuple[Callable[[World], list], dict[str, int]]] = {
         lambda w: [w.territory_a.code, w.village_a1.slug],
         only(TEAM_A | {"volunteer_a1": 200}),
     ),
+    "territory:village_list": (lambda w: [], every(200)),
+    "territory:map_svg": (lambda w: [w.territory_a.code], every(200)),
+    "territory:village_public": (lambda w: [w.territory_a.code, w.village_a1.slug], every(200)),
+    "territory:village_create": (lambda w: [w.territory_a.code], only(TEAM_A)),
+    "territory:village_edit": (lambda w: [w.territory_a.code, w.village_a1.slug], only(TEAM_A | {"volunteer_a1": 200})),
+    "territory:village_photos": (
+        lambda w: [w.territory_a.code, w.village_a1.slug],
+        only(TEAM_A | {"volunteer_a1": 200}),
+    ),
+    "territory:committee_invite": (
+        lambda w: [w.territory_a.code, w.village_a1.slug],
+        only(TEAM_A | {"volunteer_a1": 200}),
+    ),
+    # POST only: a GET learns nothing (405); POST scoping is tested in test_villages.py.
+    "territory:village_photo_delete": (lambda w: [w.territory_a.code, w.village_a1.slug, 1], every(405, anonymous=302)),
+    "territory:committee_function": (lambda w: [w.territory_a.code, w.village_a1.slug, 1], every(405, anonymous=302)),
     "admin:index": (lambda w: [], every(302) | {"platform_admin": 200}),
 }
 

@@ -8,18 +8,20 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from sohosolo.accounts.models import Role, RoleKind, User
+from sohosolo.accounts.models import RoleKind, User
+from sohosolo.accounts.services import is_deactivated
 from sohosolo.lib.emails import send_email_to_user
 from sohosolo.territory.models import Territory, Village
 
 
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
-        label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     error_messages = {
         "invalid_login": _("This email address and password do not match. Check them and try again."),
-        "inactive": _("This account is not active. Use the link of your invitation email to activate it."),
     }
 
 
@@ -71,10 +73,13 @@ class ProfileForm(forms.ModelForm):
         widgets = {"full_name": forms.TextInput({"autocomplete": "name"})}
 
 
+DEACTIVATED_MESSAGE = _("This account was deactivated; only a platform administrator can restore it.")
+
+
 class InvitationForm(forms.Form):
     """Invite someone by email to a role in one territory; a manager chooses among their own territory's roles."""
 
-    email = forms.EmailField(label=_("Email address"), widget=forms.EmailInput({"autocomplete": "off"}))
+    email = forms.EmailField(label=_("Email address"), max_length=254, widget=forms.EmailInput({"autocomplete": "off"}))
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     language = forms.ChoiceField(
         label=_("Language of the invitation"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE
@@ -106,9 +111,11 @@ class InvitationForm(forms.Form):
             data["village"] = None
         email = data.get("email")
         if email and data.get("kind"):
-            existing = Role.objects.filter(
-                user__email__iexact=email, kind=data["kind"], territory=self.territory, village=data.get("village")
-            )
-            if existing.exists():
-                self.add_error("email", _("This person already holds this role."))
+            user = User.objects.filter(email__iexact=email).first()
+            if user is not None and is_deactivated(user):
+                self.add_error("email", DEACTIVATED_MESSAGE)
+            elif user is not None and user.is_active:
+                held = user.roles.filter(kind=data["kind"], territory=self.territory, village=data.get("village"))
+                if held.exists():
+                    self.add_error("email", _("This person already holds this role."))
         return data

@@ -44,6 +44,7 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="fr", help_text=_("Emails use it too.")
     )
@@ -98,6 +99,11 @@ class RoleKind(models.TextChoices):
 STAFF_ROLES = (RoleKind.MANAGER, RoleKind.ADVISOR)
 
 
+class CommitteeFunction(models.TextChoices):
+    REFERENT = "referent", _("Referent")
+    MEMBER = "member", _("Member")
+
+
 class Role(models.Model):
     """One role of a user in one scope: the whole platform, a territory, or a partner village of a territory."""
 
@@ -108,6 +114,13 @@ class Role(models.Model):
     )
     village = models.ForeignKey(
         Village, models.CASCADE, null=True, blank=True, related_name="roles", verbose_name=_("partner village")
+    )
+    committee_function = models.CharField(
+        _("function in the committee"),
+        max_length=10,
+        choices=CommitteeFunction.choices,
+        blank=True,
+        help_text=_("Only for a volunteer: the referent is the committee's contact for the programme team."),
     )
     granted_at = models.DateTimeField(_("granted on"), default=timezone.now)
     granted_by = models.ForeignKey(
@@ -152,7 +165,8 @@ class Role(models.Model):
         return f"{self.get_kind_display()} — {where}" if where else str(self.get_kind_display())
 
     def save(self, *args, **kwargs) -> None:
-        if self.kind == RoleKind.VOLUNTEER and self.village_id and not self.territory_id:
+        if self.kind == RoleKind.VOLUNTEER and self.village_id:
+            # A volunteer's territory is always their village's.
             self.territory_id = Village.objects.values_list("territory_id", flat=True).get(pk=self.village_id)
         super().save(*args, **kwargs)
 
@@ -162,7 +176,6 @@ class Role(models.Model):
         elif self.kind == RoleKind.VOLUNTEER:
             if not self.village_id:
                 raise ValidationError({"village": _("A volunteer belongs to a partner village.")})
-            self.territory_id = self.village.territory_id
         else:
             self.village = None
             if not self.territory_id:

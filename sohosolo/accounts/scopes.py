@@ -133,4 +133,3 @@ def scope_required(test: Callable[[Scope], bool]) -> Callable:
 
 staff_required = scope_required(lambda scope: scope.is_staff)
 role_required = scope_required(lambda scope: scope.has_any_role)
-admin_required = scope_required(lambda scope: scope.is_admin)

@@ -6,9 +6,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from sohosolo.accounts.models import Invitation, Role, User
 from sohosolo.lib.emails import send_email_to_user
@@ -36,6 +38,17 @@ def invitation_from_token(token: str) -> Invitation | None:
     )
 
 
+def is_deactivated(user: User) -> bool:
+    """An account that was active once and was switched off (an invited person who never came has no password)."""
+    return not user.is_active and user.has_usable_password()
+
+
+def link_for(user: User, name: str, *args) -> str:
+    """An absolute link to page `name`, in the language of `user` (French pages at the root, English under /en/)."""
+    with translation.override(user.language):
+        return settings.SITE_URL + reverse(name, args=args)
+
+
 @transaction.atomic
 def invite(
     *,
@@ -47,28 +60,30 @@ def invite(
     kind: str,
     village: Village | None = None,
 ) -> Role:
-    """Give `email` a role in `territory`. A new person gets an invitation to activate their account; someone who
-    already has an account is told of their new role."""
+    """Give `email` a role in `territory`. A new person (or one who never answered an earlier invitation) gets an
+    invitation to activate their account; someone who already has an account is told of their new role.
+
+    A deactivated account is never revived here: only a platform administrator may do that."""
     user = User.objects.filter(email__iexact=email).first()
-    is_new = user is None
-    if is_new:
+    if user is None:
         user = User.objects.create_user(email=email, full_name=full_name, language=language, is_active=False)
         log_action(inviter, "user.invited", user, {"email": email, "full_name": full_name, "language": language})
-    role = Role(user=user, kind=kind, territory=territory, village=village, granted_by=inviter)
-    role.full_clean()
-    role.save()
-    log_action(
-        inviter, "role.granted", user, {"role": kind, "territory": territory.code, "village": str(village or "")}
+    elif is_deactivated(user):
+        raise ValidationError(_("This account was deactivated; only a platform administrator can restore it."))
+    role, created = Role.objects.get_or_create(
+        user=user, kind=kind, territory=territory, village=village, defaults={"granted_by": inviter}
     )
+    if created:
+        log_action(inviter, "role.granted", user, {"role": kind, "village": str(village or "")}, territory=territory)
+    elif user.is_active:
+        raise ValidationError(_("This person already holds this role."))
     context = {"inviter": inviter, "role": role, "territory": territory}
     if user.is_active:
-        context["login_url"] = settings.SITE_URL + reverse("accounts:login")
+        context["login_url"] = link_for(user, "accounts:login")
         send_email_to_user(user, "role-granted", context)
     else:
         invitation = Invitation.objects.create(user=user, role=role, invited_by=inviter)
-        context["activation_url"] = settings.SITE_URL + reverse(
-            "accounts:activate", args=[invitation_token(invitation)]
-        )
+        context["activation_url"] = link_for(user, "accounts:activate", invitation_token(invitation))
         context["expires_at"] = invitation.expires_at
         send_email_to_user(user, "invitation", context)
     return role
@@ -80,7 +95,3 @@ def accept_invitation(invitation: Invitation) -> None:
     invitation.save(update_fields=["accepted_at"])
     Invitation.objects.filter(user=invitation.user, accepted_at__isnull=True).update(accepted_at=invitation.accepted_at)
     log_action(invitation.user, "user.activated", invitation.user, {})
-
-
-def roles_of(user: User) -> list[Role]:
-    return list(user.roles.select_related("territory", "village").order_by("kind", "territory__name"))

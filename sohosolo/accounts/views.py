@@ -5,7 +5,9 @@ from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -24,6 +26,7 @@ from sohosolo.accounts.models import Invitation, Role, RoleKind
 from sohosolo.accounts.scopes import get_territory_or_404, staff_required
 from sohosolo.accounts.services import accept_invitation, invitation_from_token, invite
 from sohosolo.demo import DEMO_LOGINS, DEMO_PASSWORD
+from sohosolo.lib.i18n import in_language, set_language_cookie
 from sohosolo.privacy.audit import log_action
 
 
@@ -41,6 +44,13 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs) -> dict:
         return super().get_context_data(**demo_context(), **kwargs)
+
+    def form_valid(self, form) -> HttpResponse:
+        """Signed in: continue in the user's own language."""
+        response = super().form_valid(form)
+        language = form.get_user().language
+        response["Location"] = in_language(response["Location"], language)
+        return set_language_cookie(response, language)
 
 
 def login_attempt_email(request: HttpRequest, credentials: dict | None) -> str:
@@ -72,11 +82,9 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
         form.save()
         accept_invitation(invitation)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        translation.activate(user.language)
-        messages.success(request, _("Welcome! Your account is active."))
-        response = redirect("staff_home")
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
-        return response
+        with translation.override(user.language):
+            messages.success(request, _("Welcome! Your account is active."))
+            return set_language_cookie(redirect("staff_home"), user.language)
     return render(request, "accounts/activate.html", {"form": form, "invitation": invitation})
 
 
@@ -91,8 +99,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         changes = {k: form.cleaned_data[k] for k in before if form.cleaned_data[k] != before[k]}
         if changes:
             log_action(user, "user.profile_changed", user, changes)
-        messages.success(request, _("Your profile is saved."))
-        return redirect("accounts:profile")
+        with translation.override(user.language):
+            messages.success(request, _("Your profile is saved."))
+            return set_language_cookie(redirect("accounts:profile"), user.language)
     return render(request, "accounts/profile.html", {"form": form})
 
 
@@ -162,18 +171,20 @@ def invite_view(request: HttpRequest, code: str) -> HttpResponse:
     form = InvitationForm(territory, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        role = invite(
-            inviter=request.user,
-            territory=territory,
-            email=data["email"],
-            full_name=data["full_name"],
-            language=data["language"],
-            kind=data["kind"],
-            village=data["village"],
-        )
-        if role.user.is_active:
-            messages.success(request, _("%(name)s now holds this role and was told by email.") % {"name": role.user})
+        try:
+            invite(
+                inviter=request.user,
+                territory=territory,
+                email=data["email"],
+                full_name=data["full_name"],
+                language=data["language"],
+                kind=data["kind"],
+                village=data["village"],
+            )
+        except (ValidationError, IntegrityError) as error:
+            # The same invitation sent twice at once (a double click): say so next to the field.
+            form.add_error("email", error.messages[0] if isinstance(error, ValidationError) else _("Try again."))
         else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": role.user.email})
-        return redirect("accounts:team", code=territory.code)
+            messages.success(request, _("Done: %(email)s was told by email.") % {"email": data["email"]})
+            return redirect("accounts:team", code=territory.code)
     return render(request, "accounts/invite.html", {"form": form, "territory": territory})

@@ -24,9 +24,13 @@ def mask(data: Any) -> Any:
     return str(data)
 
 
-def log_action(actor, action: str, obj: models.Model | None = None, data: dict | None = None) -> ActionLog:
-    """Record that `actor` did `action` on `obj`; `data` says what changed (sensitive keys masked)."""
-    territory_id = getattr(obj, "territory_id", None) if obj is not None else None
+def log_action(
+    actor, action: str, obj: models.Model | None = None, data: dict | None = None, territory=None
+) -> ActionLog:
+    """Record that `actor` did `action` on `obj`; `data` says what changed (sensitive keys masked).
+
+    The territory is `obj`'s own unless given, so that each programme's team can be shown its own log."""
+    territory_id = territory.pk if territory is not None else getattr(obj, "territory_id", None)
     return ActionLog.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,

@@ -5,6 +5,27 @@ from sohosolo.territory import views
 app_name = "territory"
 
 urlpatterns = [
+    # Public
+    path("villages/", views.village_list, name="village_list"),
+    path("villages/<slug:code>/carte.svg", views.territory_map_svg, name="map_svg"),
+    path("villages/<slug:code>/<slug:slug>/", views.village_public, name="village_public"),
+    # The programme team and the villages' volunteers
     path("territoires/<slug:code>/", views.territory_detail, name="detail"),
+    path("territoires/<slug:code>/villages/nouveau/", views.village_create, name="village_create"),
     path("territoires/<slug:code>/villages/<slug:slug>/", views.village_committee, name="village_committee"),
+    path("territoires/<slug:code>/villages/<slug:slug>/modifier/", views.village_edit, name="village_edit"),
+    path("territoires/<slug:code>/villages/<slug:slug>/photos/", views.village_photos, name="village_photos"),
+    path(
+        "territoires/<slug:code>/villages/<slug:slug>/photos/<int:photo_id>/supprimer/",
+        views.village_photo_delete,
+        name="village_photo_delete",
+    ),
+    path(
+        "territoires/<slug:code>/villages/<slug:slug>/comite/inviter/", views.committee_invite, name="committee_invite"
+    ),
+    path(
+        "territoires/<slug:code>/villages/<slug:slug>/comite/<int:role_id>/",
+        views.committee_function,
+        name="committee_function",
+    ),
 ]
