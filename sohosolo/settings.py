@@ -191,7 +191,8 @@ AXES_LOCKOUT_CALLABLE = "sohosolo.accounts.views.locked_out"
 # Behind PROXY_COUNT reverse proxies the client's address is read from X-Forwarded-For (django-ipware), so that one
 # visitor cannot lock everybody out; without a proxy only REMOTE_ADDR counts, which nobody can forge.
 PROXY_COUNT = env_int("PROXY_COUNT", 0)
-AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
+# (ipware counts the proxies listed in X-Forwarded-For: the one that connects to us is not among them.)
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1 if PROXY_COUNT else None
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if PROXY_COUNT else ("REMOTE_ADDR",)
 AXES_VERBOSE = False
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -24,9 +24,11 @@ def programme_figures() -> dict:
 
     def count() -> dict:
         territories = list(
-            Territory.objects.annotate(village_count=Count("villages"))
+            Territory.objects.annotate(
+                village_count=Count("villages", filter=~Q(villages__status=Village.Status.ENDED))
+            )
             .order_by("name")
-            .values("name", "departement", "village_count")
+            .values("code", "name", "departement", "village_count")
         )
         people = {row["kind"]: row["n"] for row in Role.objects.values("kind").annotate(n=Count("user", distinct=True))}
         return {

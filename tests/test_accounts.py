@@ -193,3 +193,62 @@ def test_a_user_can_hold_several_roles(world, client_for):
     assert client.get(reverse("territory:detail", args=["lot"])).status_code == 200
     assert client.get(reverse("territory:village_committee", args=["gers", "marciac"])).status_code == 200
     assert client.get(reverse("territory:detail", args=["gers"])).status_code == 404
+
+
+def test_a_deactivated_account_is_not_revived_by_an_invitation(world, client_for):
+    advisor = world.users["advisor_b"]
+    advisor.is_active = False
+    advisor.save()
+    response = invite(client_for("manager_a"), "gers", email="advisor.b@example.fr", kind="member")
+    assert response.status_code == 200 and "errorlist" in response.text
+    assert not Invitation.objects.exists() and mail.outbox == []
+    assert not advisor.roles.filter(territory=world.territory_a).exists()
+
+
+def test_an_unanswered_invitation_can_be_sent_again(world, client_for):
+    client = client_for("manager_a")
+    invite(client, "gers")
+    assert invite(client, "gers").status_code == 302
+    assert Invitation.objects.filter(user__email="nouvelle@example.fr").count() == 2
+    assert Role.objects.filter(user__email="nouvelle@example.fr").count() == 1
+    assert len(mail.outbox) == 2
+
+
+def test_invitation_links_are_in_the_recipients_language_whatever_the_inviters(world, client_for):
+    client = client_for("manager_a")
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.post(
+        "/en" + reverse("accounts:invite", args=["gers"]),
+        {"email": "francoise@example.fr", "full_name": "Françoise", "language": "fr", "kind": "advisor"},
+    )
+    assert response.status_code == 302
+    body = mail.outbox[0].body
+    assert "/compte/activer/" in body and "/en/" not in body
+    assert mail.outbox[0].subject == "Invitation à rejoindre Soho Solo Gers"
+
+
+def test_very_long_email_gets_a_form_error_not_a_server_error(world, client_for):
+    long_email = "a" * 250 + "@example.fr"
+    response = Client().post(LOGIN, {"username": long_email, "password": "x"})
+    assert response.status_code == 200 and "errorlist" in response.text
+    response = invite(client_for("manager_a"), "gers", email=long_email)
+    assert response.status_code == 200 and "errorlist" in response.text
+
+
+def test_signing_in_continues_in_the_users_language(world):
+    client = Client()
+    response = sign_in(client, "member@example.fr", PASSWORD)  # Thomas speaks English
+    assert response["Location"] == "/en/espace/"
+    assert client.cookies["django_language"].value == "en"
+
+
+def test_lockout_counts_the_real_client_behind_the_proxy(world, settings):
+    """Behind one reverse proxy, a visitor who fails five times locks only themselves out, not everyone."""
+    settings.AXES_IPWARE_PROXY_COUNT = 0  # what PROXY_COUNT=1 gives
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    attacker = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.9")
+    for _attempt in range(5):
+        last = sign_in(attacker, "advisor.a@example.fr", "wrong")
+    assert last.status_code == 429
+    colleague = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.10")
+    assert sign_in(colleague, "advisor.a@example.fr", PASSWORD).status_code == 302
