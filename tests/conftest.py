@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from sohosolo.accounts.models import Role, RoleKind, User
 from sohosolo.territory.models import Commune, Territory, Village
@@ -40,6 +41,8 @@ PERSONAS = [
 @pytest.fixture(autouse=True)
 def _fast_and_immediate(settings):
     cache.clear()
+    # A request to an /en/ page leaves English active in this thread; every test starts in French, as the site does.
+    translation.activate(settings.LANGUAGE_CODE)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tasks run at once in tests so that emails land in mail.outbox; test_platform.py checks the real queue.
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

@@ -57,6 +57,11 @@ EXPECTED: dict[str, tuple[Callable[[World], list], dict[str, int]]] = {
     "territory:map_svg": (lambda w: [w.territory_a.code], every(200)),
     "territory:village_public": (lambda w: [w.territory_a.code, w.village_a1.slug], every(200)),
     "territory:village_create": (lambda w: [w.territory_a.code], only(TEAM_A)),
+    "territory:settings": (
+        lambda w: [w.territory_a.code],
+        only({"platform_admin": 200, "manager_a": 200, "advisor_a": 403}),
+    ),
+    "territory:committee_remove": (lambda w: [w.territory_a.code, w.village_a1.slug, 1], every(405, anonymous=302)),
     "territory:village_edit": (lambda w: [w.territory_a.code, w.village_a1.slug], only(TEAM_A | {"volunteer_a1": 200})),
     "territory:village_photos": (
         lambda w: [w.territory_a.code, w.village_a1.slug],

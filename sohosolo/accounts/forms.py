@@ -69,8 +69,11 @@ class ActivationForm(SetPasswordForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["full_name", "language"]
-        widgets = {"full_name": forms.TextInput({"autocomplete": "name"})}
+        fields = ["full_name", "phone", "language"]
+        widgets = {
+            "full_name": forms.TextInput({"autocomplete": "name"}),
+            "phone": forms.TextInput({"autocomplete": "tel", "type": "tel"}),
+        }
 
 
 DEACTIVATED_MESSAGE = _("This account was deactivated; only a platform administrator can restore it.")

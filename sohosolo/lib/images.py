@@ -21,17 +21,24 @@ class ProcessedImage:
     thumbnail: ContentFile
 
 
-def _save_jpeg(image: Image.Image, longest_side: int, name: str) -> ContentFile:
+def _resized(image: Image.Image, longest_side: int, stem: str) -> ContentFile:
+    """`image` no larger than `longest_side`: PNG when it has transparency (logos), JPEG otherwise (photos)."""
     copy = image.copy()
     copy.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
+    if copy.mode == "RGBA":
+        copy.save(buffer, "PNG", optimize=True)
+        return ContentFile(buffer.getvalue(), name=f"{stem}.png")
     copy.save(buffer, "JPEG", quality=85, optimize=True, progressive=True)
-    return ContentFile(buffer.getvalue(), name=name)
+    return ContentFile(buffer.getvalue(), name=f"{stem}.jpg")
 
 
-def process_photo(upload, max_bytes: int, longest_side: int = 1600, thumbnail_side: int = 480) -> ProcessedImage:
-    """Check `upload` is a JPEG, PNG or WebP picture of at most `max_bytes`; return it resized, as JPEG.
+def process_photo(
+    upload, max_bytes: int, longest_side: int = 1600, thumbnail_side: int = 480, keep_transparency: bool = False
+) -> ProcessedImage:
+    """Check `upload` is a JPEG, PNG or WebP picture of at most `max_bytes`; return it resized (and a thumbnail).
 
+    Photos become JPEG; with `keep_transparency` (logos) a transparent picture stays a PNG.
     Raises ValidationError with a message for the person who uploaded it."""
     if upload.size > max_bytes:
         raise ValidationError(
@@ -50,11 +57,11 @@ def process_photo(upload, max_bytes: int, longest_side: int = 1600, thumbnail_si
             probe.verify()
         upload.seek(0)
         with Image.open(upload) as image:
-            image = ImageOps.exif_transpose(image).convert("RGB")
+            transparent = keep_transparency and (image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info)
+            image = ImageOps.exif_transpose(image).convert("RGBA" if transparent else "RGB")
             stem = (getattr(upload, "name", "") or "photo").rsplit("/", 1)[-1].rsplit(".", 1)[0][:60] or "photo"
             return ProcessedImage(
-                main=_save_jpeg(image, longest_side, f"{stem}.jpg"),
-                thumbnail=_save_jpeg(image, thumbnail_side, f"{stem}-small.jpg"),
+                main=_resized(image, longest_side, stem), thumbnail=_resized(image, thumbnail_side, f"{stem}-small")
             )
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
         raise not_a_photo from error

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sohosolo.accounts.models import CommitteeFunction, User
 from sohosolo.lib.images import process_photo
-from sohosolo.territory.models import SERVICES, Commune, Territory, Village, VillagePhoto
+from sohosolo.territory.models import SERVICES, Commune, Goal, Hub, Territory, Village, VillagePhoto
 
 SIZES = [
     ("", _("Any size")),
@@ -166,3 +166,57 @@ class CommitteeInviteForm(forms.Form):
 
 class CommitteeFunctionForm(forms.Form):
     committee_function = forms.ChoiceField(label=_("Function"), choices=CommitteeFunction.choices)
+
+
+class TerritorySettingsForm(forms.ModelForm):
+    """What a programme manager sets for their territory."""
+
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("PNG (transparent background welcome), JPEG or WebP, up to 2 MB."),
+        widget=forms.ClearableFileInput({"accept": "image/png,image/jpeg,image/webp"}),
+    )
+
+    class Meta:
+        model = Territory
+        fields = [
+            "name",
+            "brand_name",
+            "logo",
+            "main_town",
+            "info_meeting_interval_days",
+            "email",
+            "phone",
+            "address",
+            "website",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["main_town"].queryset = Commune.objects.in_departement(self.instance.departement).only(
+            "insee_code", "name", "departement"
+        )
+
+    def clean_logo(self):
+        upload = self.cleaned_data.get("logo")
+        if upload is False or not upload or not hasattr(upload, "content_type"):
+            return upload  # cleared, or unchanged
+        self.processed_logo = process_photo(upload, max_bytes=2 * 1024 * 1024, longest_side=400, keep_transparency=True)
+        return upload
+
+    def save(self, commit: bool = True) -> Territory:
+        territory = super().save(commit=False)
+        if getattr(self, "processed_logo", None):
+            territory.logo = self.processed_logo.main
+        if commit:
+            territory.save()
+        return territory
+
+
+GoalFormSet = forms.inlineformset_factory(
+    Territory, Goal, fields=["year", "contacts", "families_settled"], extra=1, can_delete=True
+)
+HubFormSet = forms.inlineformset_factory(
+    Territory, Hub, fields=["name", "kind", "latitude", "longitude", "position"], extra=1, can_delete=True
+)

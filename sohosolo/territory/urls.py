@@ -11,6 +11,7 @@ urlpatterns = [
     path("villages/<slug:code>/<slug:slug>/", views.village_public, name="village_public"),
     # The programme team and the villages' volunteers
     path("territoires/<slug:code>/", views.territory_detail, name="detail"),
+    path("territoires/<slug:code>/reglages/", views.territory_settings, name="settings"),
     path("territoires/<slug:code>/villages/nouveau/", views.village_create, name="village_create"),
     path("territoires/<slug:code>/villages/<slug:slug>/", views.village_committee, name="village_committee"),
     path("territoires/<slug:code>/villages/<slug:slug>/modifier/", views.village_edit, name="village_edit"),
@@ -27,5 +28,10 @@ urlpatterns = [
         "territoires/<slug:code>/villages/<slug:slug>/comite/<int:role_id>/",
         views.committee_function,
         name="committee_function",
+    ),
+    path(
+        "territoires/<slug:code>/villages/<slug:slug>/comite/<int:role_id>/retirer/",
+        views.committee_remove,
+        name="committee_remove",
     ),
 ]

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +20,10 @@ from sohosolo.privacy.audit import log_action
 from sohosolo.territory.forms import (
     CommitteeFunctionForm,
     CommitteeInviteForm,
+    GoalFormSet,
+    HubFormSet,
     PhotoForm,
+    TerritorySettingsForm,
     VillageCreateForm,
     VillageFilterForm,
     VillageForm,
@@ -272,3 +275,45 @@ def committee_function(request: HttpRequest, code: str, slug: str, role_id: int)
     else:
         messages.error(request, _("Choose a function from the list."))
     return redirect("territory:village_committee", code=code, slug=slug)
+
+
+@role_required
+@require_POST
+def committee_remove(request: HttpRequest, code: str, slug: str, role_id: int) -> HttpResponse:
+    """Take a volunteer off the committee (their account stays; other roles they hold are untouched)."""
+    village = get_village_or_404(request, code, slug)
+    role = get_object_or_404(Role.objects.select_related("user"), pk=role_id, village=village, kind=RoleKind.VOLUNTEER)
+    role.delete()
+    log_action(
+        request.user, "committee.volunteer_removed", role.user, {"village": village.name}, territory=village.territory
+    )
+    messages.success(request, _("%(name)s is no longer on the committee.") % {"name": role.user.full_name})
+    if role.user == request.user:
+        return redirect("staff_home")
+    return redirect("territory:village_committee", code=code, slug=slug)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def territory_settings(request: HttpRequest, code: str) -> HttpResponse:
+    """The programme's own settings: name and branding, main town, contact, meeting cadence, goals and hubs."""
+    territory = get_territory_or_404(request, code, manage=True)
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    form = TerritorySettingsForm(data, files, instance=territory)
+    goals = GoalFormSet(data, instance=territory, prefix="goals")
+    hubs = HubFormSet(data, instance=territory, prefix="hubs")
+    if request.method == "POST" and form.is_valid() and goals.is_valid() and hubs.is_valid():
+        with transaction.atomic():
+            form.save()
+            goals.save()
+            hubs.save()
+            if "main_town" in form.changed_data:
+                for village in territory.villages.select_related("commune"):
+                    village.save()  # distances follow the new main town
+        log_action(request.user, "territory.settings_changed", territory, {"fields": form.changed_data})
+        messages.success(request, _("The settings of %(name)s are saved.") % {"name": territory.name})
+        return redirect("territory:detail", code=territory.code)
+    context = {"territory": territory, "form": form, "goals": goals, "hubs": hubs}
+    return render(
+        request, "territory/territory_settings.html", context, status=400 if request.method == "POST" else 200
+    )

@@ -79,6 +79,17 @@ def test_offline_svg_map_links_to_the_public_pages_of_the_villages(live_world, p
     assert "/villages/lot/martel/" not in svg  # another territory's village
     # The browser renders it as an image with links to follow.
     expect(page.locator('svg a[href="/villages/gers/lectoure/"]')).to_have_count(1)
+    # Chromium cannot take a full-page screenshot of a bare SVG document: show it as the image it is meant to be.
+    page.goto(live_server.url + "/villages/")
+    page.evaluate("""() => new Promise((resolve, reject) => {
+        const img = new Image();
+        img.onload = resolve;
+        img.onerror = () => reject(new Error("the SVG map does not load as an image"));
+        img.alt = "";
+        img.src = "/villages/gers/carte.svg";
+        document.body.replaceChildren(img);
+    })""")
+    assert page.locator("body > img").evaluate("img => img.naturalWidth") > 0
     shot(page, "villages-gers-map-svg")
 
 
@@ -110,6 +121,15 @@ def test_volunteer_edits_the_village_page_and_the_public_sees_it(live_world, pag
     expect(main).to_contain_text(presentation)
     expect(main.locator(".tags .tag")).to_have_text([re.compile(r"^(Espace de coworking|Coworking space)$")])
     shot(page, "village-lectoure-fr-desktop")
+    assert_accessible(page)
+
+    # The list shows the new service on the village's card, and the service filter now finds it alone.
+    page.goto(live_server.url + "/villages/?service=has_coworking")
+    expect(page.locator("ul.village-cards > li.card h3 a")).to_have_text(["Lectoure"])
+    expect(page.locator("ul.village-cards > li.card .tags .tag")).to_have_count(1)
+    expect(page.locator("input[name=service][value=has_coworking]")).to_be_checked()
+    expect(page.locator('#village-map[data-markers="1"]')).to_be_attached()
+    shot(page, "villages-fr-desktop-coworking")
     assert_accessible(page)
 
     # The English page falls back on the French presentation.
