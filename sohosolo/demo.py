@@ -18,7 +18,7 @@ from faker import Faker
 
 from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
 from sohosolo.territory.communes import load_communes
-from sohosolo.territory.models import SERVICES, BroadbandQuality, Commune, Goal, Hub, Territory, Village
+from sohosolo.territory.models import SERVICES, BroadbandQuality, Commune, Goal, Hub, Territory, Village, Weekday
 
 SEED = 32
 DEMO_PASSWORD = "demo"
@@ -274,13 +274,12 @@ ASSOCIATIONS = [
     "Club de pétanque",
     "Jumelage",
 ]
-MARKET_DAYS = ["le mardi matin", "le mercredi matin", "le jeudi matin", "le vendredi matin", "le samedi matin"]
-MARKET_DAYS_EN = {
-    "le mardi matin": "on Tuesday mornings",
-    "le mercredi matin": "on Wednesday mornings",
-    "le jeudi matin": "on Thursday mornings",
-    "le vendredi matin": "on Friday mornings",
-    "le samedi matin": "on Saturday mornings",
+MARKET_DAYS = {  # weekday: (French, English) for the presentations
+    Weekday.TUESDAY: ("le mardi matin", "on Tuesday mornings"),
+    Weekday.WEDNESDAY: ("le mercredi matin", "on Wednesday mornings"),
+    Weekday.THURSDAY: ("le jeudi matin", "on Thursday mornings"),
+    Weekday.FRIDAY: ("le vendredi matin", "on Friday mornings"),
+    Weekday.SATURDAY: ("le samedi matin", "on Saturday mornings"),
 }
 
 
@@ -306,7 +305,7 @@ def make_villages(territories: dict[str, Territory], rng: random.Random) -> list
                 broadband=rng.choice(
                     [BroadbandQuality.FIBRE, BroadbandQuality.FIBRE, BroadbandQuality.GOOD, BroadbandQuality.AVERAGE]
                 ),
-                market_day=rng.choice(MARKET_DAYS) if services["has_market"] else "",
+                market_day=rng.choice(list(MARKET_DAYS)) if services["has_market"] else "",
                 associations="\n".join(rng.sample(ASSOCIATIONS, k=2 + int(4 * big))),
                 committee_email=f"comite.{slugify(name)}@{DEMO_DOMAIN}",
                 **services,
@@ -321,17 +320,20 @@ def presentations(village: Village) -> tuple[str, str]:
     commune = village.commune
     town = village.territory.main_town
     distance = village.distance_to_main_town()
-    fr = [f"{commune.name} compte {commune.population} habitants et fait partie de la {commune.epci_name}."]
-    en = [f"{commune.name} has {commune.population} inhabitants and belongs to the {commune.epci_name}."]
+    population_fr = f"{commune.population:,}".replace(",", "\u202f")
+    fr = [f"{commune.name} compte {population_fr} habitants et fait partie de la {commune.epci_name}."]
+    en = [f"{commune.name} has {commune.population:,} inhabitants and belongs to the {commune.epci_name}."]
     if distance is not None and distance > 1:
-        fr.append(f"Le village est à {distance:.0f} km à vol d'oiseau de {town.name}.")
+        article = "d'" if town.name[0].upper() in "AEIOUYÉÈÊÂÎÔH" else "de "
+        fr.append(f"Le village est à {distance:.0f} km à vol d'oiseau {article}{town.name}.")
         en.append(f"The village lies {distance:.0f} km from {town.name} as the crow flies.")
     if village.broadband == BroadbandQuality.FIBRE:
         fr.append("La fibre optique y est disponible : on peut y travailler à distance dans de bonnes conditions.")
         en.append("Fibre broadband is available: working remotely here is easy.")
     if village.has_market:
-        fr.append(f"Le marché se tient {village.market_day}.")
-        en.append(f"The market is held {MARKET_DAYS_EN[village.market_day]}.")
+        day_fr, day_en = MARKET_DAYS[village.market_day]
+        fr.append(f"Le marché se tient {day_fr}.")
+        en.append(f"The market is held {day_en}.")
     fr.append("Le comité d'accueil vous fait visiter le village et vous aide à trouver un logement.")
     en.append("The welcome committee shows you round the village and helps you find a home.")
     return " ".join(fr), " ".join(en)

@@ -252,3 +252,13 @@ def test_lockout_counts_the_real_client_behind_the_proxy(world, settings):
     assert last.status_code == 429
     colleague = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.10")
     assert sign_in(colleague, "advisor.a@example.fr", PASSWORD).status_code == 302
+
+
+def test_a_visitor_who_switched_to_english_signs_in_and_stays_in_english(world):
+    client = Client()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.post("/en" + LOGIN, {"username": "advisor.a@example.fr", "password": PASSWORD})
+    assert response["Location"] == "/en/espace/"
+    user = world.users["advisor_a"]
+    user.refresh_from_db()
+    assert user.language == "en"  # their emails follow their choice

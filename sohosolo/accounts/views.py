@@ -46,9 +46,17 @@ class LoginView(auth_views.LoginView):
         return super().get_context_data(**demo_context(), **kwargs)
 
     def form_valid(self, form) -> HttpResponse:
-        """Signed in: continue in the user's own language."""
+        """Signed in: continue in the language the visitor chose with the switch, else in the user's own."""
         response = super().form_valid(form)
-        language = form.get_user().language
+        user = form.get_user()
+        if self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) in dict(settings.LANGUAGES):
+            language = self.request.LANGUAGE_CODE
+            if user.language != language:
+                log_action(user, "user.profile_changed", user, {"language": language})
+                user.language = language
+                user.save(update_fields=["language"])
+        else:
+            language = user.language
         response["Location"] = in_language(response["Location"], language)
         return set_language_cookie(response, language)
 

@@ -75,6 +75,12 @@ VOLUNTEER_FIELDS = [
 class VillageForm(forms.ModelForm):
     """What a village's own volunteers keep up to date."""
 
+    def service_fields(self) -> list:
+        return [self[name] for name in SERVICE_FIELDS]
+
+    def other_fields(self) -> list:
+        return [field for field in self if field.name not in SERVICE_FIELDS]
+
     class Meta:
         model = Village
         fields = VOLUNTEER_FIELDS

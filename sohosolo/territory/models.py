@@ -166,6 +166,16 @@ class VillageQuerySet(models.QuerySet):
         return self.filter(status__in=[Village.Status.ACTIVE, Village.Status.PAUSED])
 
 
+class Weekday(models.TextChoices):
+    MONDAY = "monday", _("Monday")
+    TUESDAY = "tuesday", _("Tuesday")
+    WEDNESDAY = "wednesday", _("Wednesday")
+    THURSDAY = "thursday", _("Thursday")
+    FRIDAY = "friday", _("Friday")
+    SATURDAY = "saturday", _("Saturday")
+    SUNDAY = "sunday", _("Sunday")
+
+
 class BroadbandQuality(models.TextChoices):
     FIBRE = "fibre", _("Fibre")
     GOOD = "good", _("Good (VDSL, 4G/5G box)")
@@ -214,7 +224,7 @@ class Village(models.Model):
     has_market = models.BooleanField(_("market"), default=False)
     has_childcare = models.BooleanField(_("childcare"), default=False)
     has_station = models.BooleanField(_("railway station"), default=False)
-    market_day = models.CharField(_("market day"), max_length=80, blank=True)
+    market_day = models.CharField(_("market day"), max_length=10, choices=Weekday.choices, blank=True)
     broadband = models.CharField(
         _("broadband quality"), max_length=10, choices=BroadbandQuality.choices, default="", blank=True
     )
