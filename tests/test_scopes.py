@@ -89,3 +89,12 @@ def test_team_list_runs_a_bounded_number_of_queries(world, client_for, django_as
     assert "Page 1" in response.text or "Page 1 sur" in response.text
     with django_assert_max_num_queries(12):
         assert client.get(reverse("territory:detail", args=["gers"])).status_code == 200
+
+
+def test_scope_of_an_inactive_user_is_empty(world):
+    from sohosolo.accounts.scopes import Scope
+
+    user = world.users["manager_a"]
+    assert Scope.for_user(user).can_manage_territory(world.territory_a.pk)
+    user.is_active = False
+    assert not Scope.for_user(user).has_any_role

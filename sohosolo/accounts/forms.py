@@ -4,12 +4,14 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from sohosolo.accounts.models import RoleKind, User
-from sohosolo.accounts.services import is_deactivated
+from sohosolo.accounts.services import invite, is_deactivated
 from sohosolo.lib.emails import send_email_to_user
 from sohosolo.territory.models import Territory, Village
 
@@ -122,3 +124,26 @@ class InvitationForm(forms.Form):
                 if held.exists():
                     self.add_error("email", _("This person already holds this role."))
         return data
+
+
+def invite_from_form(form: forms.Form, *, inviter: User, territory: Territory, kind: str, village=None) -> bool:
+    """Send the invitation a valid `form` describes; on a refusal (for instance the same invitation sent twice at
+    once, by a double click) say why next to the email field and return False."""
+    data = form.cleaned_data
+    try:
+        invite(
+            inviter=inviter,
+            territory=territory,
+            email=data["email"],
+            full_name=data["full_name"],
+            language=data["language"],
+            kind=kind,
+            village=village,
+        )
+    except ValidationError as error:
+        form.add_error("email", error.messages[0])
+        return False
+    except IntegrityError:
+        form.add_error("email", _("Try again."))
+        return False
+    return True

@@ -5,9 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -21,10 +19,11 @@ from sohosolo.accounts.forms import (
     EmailPasswordResetForm,
     InvitationForm,
     ProfileForm,
+    invite_from_form,
 )
 from sohosolo.accounts.models import Invitation, Role, RoleKind
 from sohosolo.accounts.scopes import get_territory_or_404, staff_required
-from sohosolo.accounts.services import accept_invitation, invitation_from_token, invite
+from sohosolo.accounts.services import accept_invitation, invitation_from_token
 from sohosolo.demo import DEMO_LOGINS, DEMO_PASSWORD
 from sohosolo.lib.i18n import in_language, set_language_cookie
 from sohosolo.privacy.audit import log_action
@@ -179,20 +178,9 @@ def invite_view(request: HttpRequest, code: str) -> HttpResponse:
     form = InvitationForm(territory, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            invite(
-                inviter=request.user,
-                territory=territory,
-                email=data["email"],
-                full_name=data["full_name"],
-                language=data["language"],
-                kind=data["kind"],
-                village=data["village"],
-            )
-        except (ValidationError, IntegrityError) as error:
-            # The same invitation sent twice at once (a double click): say so next to the field.
-            form.add_error("email", error.messages[0] if isinstance(error, ValidationError) else _("Try again."))
-        else:
+        if invite_from_form(
+            form, inviter=request.user, territory=territory, kind=data["kind"], village=data["village"]
+        ):
             messages.success(request, _("Done: %(email)s was told by email.") % {"email": data["email"]})
             return redirect("accounts:team", code=territory.code)
     return render(request, "accounts/invite.html", {"form": form, "territory": territory})

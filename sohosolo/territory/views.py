@@ -3,9 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,9 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sohosolo.accounts.forms import invite_from_form
 from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind
 from sohosolo.accounts.scopes import get_territory_or_404, get_village_or_404, role_required, staff_required
-from sohosolo.accounts.services import invite
 from sohosolo.privacy.audit import log_action
 from sohosolo.territory.forms import (
     CommitteeFunctionForm,
@@ -235,23 +234,15 @@ def committee_invite(request: HttpRequest, code: str, slug: str) -> HttpResponse
     """The team or the committee's own volunteers invite a new volunteer to this village's committee."""
     village = get_village_or_404(request, code, slug)
     form = CommitteeInviteForm(village, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            invite(
-                inviter=request.user,
-                territory=village.territory,
-                email=data["email"],
-                full_name=data["full_name"],
-                language=data["language"],
-                kind=RoleKind.VOLUNTEER,
-                village=village,
-            )
-        except (ValidationError, IntegrityError) as error:
-            form.add_error("email", error.messages[0] if isinstance(error, ValidationError) else _("Try again."))
-        else:
-            messages.success(request, _("Done: %(email)s was told by email.") % {"email": data["email"]})
-            return redirect("territory:village_committee", code=code, slug=slug)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and invite_from_form(
+            form, inviter=request.user, territory=village.territory, kind=RoleKind.VOLUNTEER, village=village
+        )
+    ):
+        messages.success(request, _("Done: %(email)s was told by email.") % {"email": form.cleaned_data["email"]})
+        return redirect("territory:village_committee", code=code, slug=slug)
     return render(request, "territory/committee_invite.html", {"form": form, "village": village})
 
 
