@@ -54,3 +54,17 @@ def test_load_communes_command_for_one_departement(db):
     assert Commune.objects.exclude(departement="32").count() == 0
     assert Commune.objects.filter(departement="32").count() > 450
     assert commune_values(next(read_rows(COMMUNES_FILE, ["32"])))["population"] > 0
+
+
+def test_every_value_of_the_shipped_file_fits_its_column():
+    """SQLite ignores column lengths; PostgreSQL refuses a value that is too long. Catch it on either."""
+    from sohosolo.territory.communes import FIELDS
+
+    longest: dict[str, int] = {}
+    for row in read_rows():
+        for column, value in row.items():
+            longest[column] = max(longest.get(column, 0), len(value))
+    for column, field_name in FIELDS.items():
+        field = Commune._meta.get_field(field_name)
+        if getattr(field, "max_length", None) and field.get_internal_type() == "CharField":
+            assert longest[column] <= field.max_length, (column, longest[column], field.max_length)

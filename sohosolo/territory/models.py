@@ -38,7 +38,7 @@ class Commune(models.Model):
     departement_name = models.CharField(_("département name"), max_length=80, blank=True)
     region = models.CharField(_("region"), max_length=3, blank=True)
     region_name = models.CharField(_("region name"), max_length=80, blank=True)
-    postcodes = models.CharField(_("postcodes"), max_length=120, blank=True, help_text=_("Separated by spaces."))
+    postcodes = models.CharField(_("postcodes"), max_length=250, blank=True, help_text=_("Separated by spaces."))
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
