@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "sohosolo.accounts",
     "sohosolo.territory",
     "sohosolo.privacy",
+    "sohosolo.prospects",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("espace/", views.staff_home, name="staff_home"),
     path("", include("sohosolo.accounts.urls")),
     path("", include("sohosolo.territory.urls")),
+    path("", include("sohosolo.prospects.urls")),
     prefix_default_language=False,
 )
 

@@ -18,6 +18,8 @@ from tests.conftest import PERSONAS, World
 WHOLE_NAMESPACES = {"admin": "admin:index"}
 
 TEAM_A = {"platform_admin": 200, "manager_a": 200, "advisor_a": 200}
+# POST-only staff actions: a GET is refused (405) once the user is known to be staff; no data is shown either way.
+STAFF_POST_ONLY = {"platform_admin": 405, "manager_a": 405, "advisor_a": 405, "advisor_b": 405}
 
 
 def only(allowed: dict[str, int], anonymous: int = 302, others: int = 404) -> dict[str, int]:
@@ -74,6 +76,34 @@ EXPECTED: dict[str, tuple[Callable[[World], list], dict[str, int]]] = {
     # POST only: a GET learns nothing (405); POST scoping is tested in test_villages.py.
     "territory:village_photo_delete": (lambda w: [w.territory_a.code, w.village_a1.slug, 1], every(405, anonymous=302)),
     "territory:committee_function": (lambda w: [w.territory_a.code, w.village_a1.slug, 1], every(405, anonymous=302)),
+    "prospects:apply_choose": (lambda w: [], every(200)),
+    "prospects:apply": (lambda w: [w.territory_a.code], every(200)),
+    "prospects:applied": (lambda w: [w.territory_a.code], every(200)),
+    "prospects:my_day": (lambda w: [], only(TEAM_A | {"advisor_b": 200})),
+    "prospects:list": (lambda w: [w.territory_a.code], only(TEAM_A)),
+    "prospects:board": (lambda w: [w.territory_a.code], only(TEAM_A)),
+    "prospects:export": (lambda w: [w.territory_a.code, "csv"], only(TEAM_A)),
+    "prospects:bulk": (lambda w: [w.territory_a.code], only(STAFF_POST_ONLY)),
+    "prospects:save_view": (lambda w: [w.territory_a.code], only(STAFF_POST_ONLY)),
+    "prospects:delete_view": (lambda w: [w.territory_a.code, 1], only(STAFF_POST_ONLY)),
+    "prospects:detail": (lambda w: [w.territory_a.code, w.household.pk], only(TEAM_A)),
+    "prospects:edit": (lambda w: [w.territory_a.code, w.household.pk], only(TEAM_A)),
+    "prospects:settle": (lambda w: [w.territory_a.code, w.household.pk], only(TEAM_A)),
+    # Without another file to compare, the merge page sends back to the file.
+    "prospects:merge": (lambda w: [w.territory_a.code, w.household.pk], only(dict.fromkeys(TEAM_A, 302))),
+    **{
+        name: (lambda w: [w.territory_a.code, w.household.pk], only(STAFF_POST_ONLY))
+        for name in ("prospects:add_interaction", "prospects:add_follow_up", "prospects:set_stage", "prospects:assign")
+    },
+    "prospects:follow_up_done": (lambda w: [w.territory_a.code, w.household.pk, 1], only(STAFF_POST_ONLY)),
+    "prospects:village_list": (
+        lambda w: [w.territory_a.code, w.village_a1.slug],
+        only(TEAM_A | {"volunteer_a1": 200}),
+    ),
+    "prospects:village_detail": (
+        lambda w: [w.territory_a.code, w.village_a1.slug, w.household.pk],
+        only(TEAM_A | {"volunteer_a1": 200}),
+    ),
     "admin:index": (lambda w: [], every(302) | {"platform_admin": 200}),
 }
 
@@ -121,9 +151,17 @@ def test_expectations_name_only_existing_urls():
 
 @pytest.fixture
 def world_with_admin(world):
+    from sohosolo.privacy.consents import record_consents
+    from sohosolo.prospects.models import Household, Person
+
     admin = world.users["platform_admin"]
     admin.is_staff = admin.is_superuser = True
     admin.save()
+    # A prospect of territory A who agreed to share their project with the Lectoure committee.
+    world.household = Household.objects.create(territory=world.territory_a, current_town="Lyon")
+    Person.objects.create(household=world.household, is_main_contact=True, first_name="Hélène", last_name="Durand")
+    world.household.villages_of_interest.add(world.village_a1)
+    record_consents(world.household, {"follow_up": True, "sharing": True}, "fr", source="test")
     return world
 
 

@@ -30,3 +30,40 @@ class ActionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class ConsentQuerySet(models.QuerySet):
+    def in_force(self) -> ConsentQuerySet:
+        return self.filter(given=True, withdrawn_at__isnull=True)
+
+
+class Consent(models.Model):
+    """What a household agreed to, for which purpose, when, and on which wording (its version and its text)."""
+
+    class Purpose(models.TextChoices):
+        FOLLOW_UP = "follow_up", _("Follow-up by the programme team")
+        SHARING = "sharing", _("Sharing with the partner villages' committees")
+        NEWS = "news", _("News of the programme")
+
+    household = models.ForeignKey(
+        "prospects.Household", models.CASCADE, related_name="consents", verbose_name=_("household")
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    given = models.BooleanField(_("given"))
+    wording_version = models.CharField(_("version of the wording"), max_length=20)
+    wording = models.TextField(_("wording shown"))
+    language = models.CharField(_("language"), max_length=8)
+    recorded_at = models.DateTimeField(_("recorded on"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn on"), null=True, blank=True)
+    source = models.CharField(_("how it was recorded"), max_length=40, blank=True)
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["household", "purpose", "-recorded_at"]
+        indexes = [models.Index(fields=["household", "purpose", "given"], name="consent_purpose_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()}: {self.given}"

@@ -1,0 +1,423 @@
+"""Prospects: the households considering settling, their members, their timeline and the follow-ups.
+
+A household's file belongs to one territory. Stages follow SPEC.md: new → first interview → active follow-up → visit or
+discovery stay → settled; or on hold / dropped, each with a reason.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sohosolo.lib.text import fold, name_key, phone_key
+from sohosolo.territory.models import Commune, Territory, Village
+
+
+class Stage(models.TextChoices):
+    NEW = "new", _("New")
+    FIRST_INTERVIEW = "first_interview", _("First interview")
+    FOLLOW_UP = "follow_up", _("Active follow-up")
+    VISIT = "visit", _("Visit or discovery stay")
+    SETTLED = "settled", _("Settled")
+    ON_HOLD = "on_hold", _("On hold")
+    DROPPED = "dropped", _("Dropped")
+
+
+# Stages that need a reason, and the stages where a file is "followed now".
+STAGES_WITH_REASON = {Stage.ON_HOLD, Stage.DROPPED}
+FOLLOWED_STAGES = {Stage.NEW, Stage.FIRST_INTERVIEW, Stage.FOLLOW_UP, Stage.VISIT}
+
+
+class Activity(models.TextChoices):
+    REMOTE_EMPLOYEE = "remote_employee", _("Remote employee")
+    FREELANCER = "freelancer", _("Freelancer")
+    CREATION = "creation", _("Business creation")
+    TAKEOVER = "takeover", _("Business takeover")
+    CRAFT = "craft", _("Craft")
+    ART = "art", _("Art")
+    CONSULTING = "consulting", _("Consulting")
+    OTHER = "other", _("Other")
+
+
+class Source(models.TextChoices):
+    WEBSITE = "website", _("Our website")
+    SEARCH = "search", _("A search engine")
+    PRESS = "press", _("Press, radio or television")
+    SOCIAL = "social", _("Social networks")
+    FAIR = "fair", _("A fair or show")
+    WORD_OF_MOUTH = "word_of_mouth", _("Friends or family")
+    PARTNER = "partner", _("A partner (chamber, bank, accountant…)")
+    VILLAGE = "village", _("A partner village")
+    OTHER = "other", _("Other")
+
+
+class Timeline(models.TextChoices):
+    SOON = "6_months", _("Within 6 months")
+    YEAR = "1_year", _("Within a year")
+    TWO_YEARS = "2_years", _("Within two years")
+    LATER = "later", _("Later, or not decided")
+
+
+class Tenure(models.TextChoices):
+    RENT = "rent", _("Rent")
+    BUY = "buy", _("Buy")
+    EITHER = "either", _("Rent or buy")
+
+
+class HousingType(models.TextChoices):
+    HOUSE = "house", _("House")
+    APARTMENT = "apartment", _("Apartment")
+    ANY = "any", _("Either")
+
+
+class VillageSize(models.TextChoices):
+    SMALL = "small", _("A small village (fewer than 500 inhabitants)")
+    MEDIUM = "medium", _("A village with shops (500 to 2,000)")
+    LARGE = "large", _("A small town (more than 2,000)")
+    ANY = "any", _("No preference")
+
+
+class Tag(models.Model):
+    territory = models.ForeignKey(Territory, models.CASCADE, related_name="tags", verbose_name=_("territory"))
+    name = models.CharField(_("name"), max_length=60)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["territory", "name"], name="tag_unique_per_territory")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def followed_now(self) -> HouseholdQuerySet:
+        return self.filter(stage__in=FOLLOWED_STAGES)
+
+    def shared_with_village(self, village: Village) -> HouseholdQuerySet:
+        """Files a village committee may see: the household consented to sharing and is interested in the village."""
+        from sohosolo.privacy.models import Consent
+
+        return self.filter(
+            villages_of_interest=village,
+            consents__purpose=Consent.Purpose.SHARING,
+            consents__given=True,
+            consents__withdrawn_at__isnull=True,
+            anonymised_at__isnull=True,
+        ).distinct()
+
+    def search(self, text: str) -> HouseholdQuerySet:
+        """Every word must appear in the names, emails, phones, towns or notes; accents and case ignored."""
+        qs = self
+        for word in fold(text).split():
+            qs = qs.filter(search_text__contains=word)
+        return qs
+
+
+class Household(models.Model):
+    """A household considering settling (a prospect's file)."""
+
+    territory = models.ForeignKey(Territory, models.PROTECT, related_name="households", verbose_name=_("territory"))
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.NEW, db_index=True)
+    stage_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="households",
+        verbose_name=_("advisor"),
+    )
+    source = models.CharField(_("how they heard of us"), max_length=20, choices=Source.choices, blank=True)
+    activity = models.CharField(_("activity"), max_length=20, choices=Activity.choices, blank=True)
+    sector = models.CharField(_("sector"), max_length=120, blank=True)
+    current_country = models.CharField(_("country of residence"), max_length=80, blank=True)
+    current_town = models.CharField(_("town of residence"), max_length=120, blank=True)
+    timeline = models.CharField(_("when they plan to move"), max_length=10, choices=Timeline.choices, blank=True)
+    tenure = models.CharField(_("rent or buy"), max_length=10, choices=Tenure.choices, blank=True)
+    housing_type = models.CharField(_("type of home"), max_length=10, choices=HousingType.choices, blank=True)
+    rooms = models.PositiveSmallIntegerField(
+        _("rooms"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
+    budget = models.PositiveIntegerField(
+        _("budget (€)"), null=True, blank=True, help_text=_("Monthly rent, or purchase price.")
+    )
+    villages_of_interest = models.ManyToManyField(
+        Village, blank=True, related_name="interested_households", verbose_name=_("partner villages of interest")
+    )
+    max_distance_km = models.PositiveSmallIntegerField(
+        _("largest distance to a town, station or airport (km)"), null=True, blank=True
+    )
+    village_size = models.CharField(_("village size"), max_length=10, choices=VillageSize.choices, blank=True)
+    needs_broadband = models.BooleanField(_("good broadband"), default=False)
+    needs_coworking = models.BooleanField(_("coworking space"), default=False)
+    needs_school = models.BooleanField(_("school"), default=False)
+    needs_childcare = models.BooleanField(_("childcare"), default=False)
+    needs_partner_job = models.BooleanField(_("a job for a partner"), default=False)
+    needs_health_care = models.BooleanField(_("health care"), default=False)
+    project = models.TextField(_("their project, in their words"), blank=True)
+    notes = models.TextField(_("team's notes"), blank=True)
+    notes_for_committee = models.TextField(
+        _("notes for the village committees"),
+        blank=True,
+        help_text=_("Shown to the committees the household agreed to."),
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="fr")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="households", verbose_name=_("tags"))
+    first_contact_on = models.DateField(_("first contact"), default=date.today, db_index=True)
+    last_contact_on = models.DateField(_("last contact"), default=date.today, db_index=True)
+    settled_on = models.DateField(_("settled on"), null=True, blank=True, db_index=True)
+    settled_commune = models.ForeignKey(
+        Commune, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("settled in")
+    )
+    settled_people = models.PositiveSmallIntegerField(_("people settled"), null=True, blank=True)
+    possible_duplicate = models.BooleanField(
+        _("to check: possible duplicate"), default=False, help_text=_("A new application matched this file.")
+    )
+    search_text = models.TextField(editable=False, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("prospect")
+        verbose_name_plural = _("prospects")
+        ordering = ["-last_contact_on", "-pk"]
+        indexes = [
+            models.Index(fields=["territory", "stage", "-last_contact_on"], name="household_stage_idx"),
+            models.Index(fields=["territory", "advisor", "stage"], name="household_advisor_idx"),
+            models.Index(fields=["territory", "-first_contact_on"], name="household_first_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(stage__in=["on_hold", "dropped"]) | ~Q(stage_reason=""), name="household_reason_needed"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("prospects:detail", args=[self.territory.code, self.pk])
+
+    @property
+    def display_name(self) -> str:
+        main = self.main_contact
+        return main.full_name if main else _("Household %(number)s") % {"number": self.pk}
+
+    @property
+    def main_contact(self) -> Person | None:
+        members = getattr(self, "_prefetched_objects_cache", {}).get("members")
+        if members is not None:
+            return next((m for m in members if m.is_main_contact), None)
+        return self.members.filter(is_main_contact=True).first()
+
+    @property
+    def is_followed(self) -> bool:
+        return self.stage in FOLLOWED_STAGES
+
+    def refresh_search_text(self, save: bool = True) -> None:
+        """The accent- and case-free text that the list's search looks into."""
+        parts = [self.current_town, self.current_country, self.sector, self.notes, self.project]
+        for member in self.members.all():
+            parts += [member.first_name, member.last_name, member.email, member.phone, member.phone_key]
+        parts += list(self.interactions.order_by("-occurred_at").values_list("summary", flat=True)[:50])
+        self.search_text = fold(" ".join(p for p in parts if p))
+        if save:
+            type(self).objects.filter(pk=self.pk).update(search_text=self.search_text)
+
+    @property
+    def children_ages(self) -> list[int]:
+        return sorted(m.age for m in self.members.all() if m.kind == Person.Kind.CHILD and m.age is not None)
+
+
+class Person(models.Model):
+    class Kind(models.TextChoices):
+        ADULT = "adult", _("Adult")
+        CHILD = "child", _("Child")
+
+    household = models.ForeignKey(Household, models.CASCADE, related_name="members", verbose_name=_("household"))
+    kind = models.CharField(_("adult or child"), max_length=10, choices=Kind.choices, default=Kind.ADULT)
+    is_main_contact = models.BooleanField(_("main contact"), default=False)
+    first_name = models.CharField(_("first name"), max_length=80, blank=True)
+    last_name = models.CharField(_("last name"), max_length=80, blank=True)
+    email = models.EmailField(_("email"), blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone_key = models.CharField(max_length=20, blank=True, editable=False, db_index=True)
+    name_key = models.CharField(max_length=170, blank=True, editable=False, db_index=True)
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("household member")
+        verbose_name_plural = _("household members")
+        ordering = ["-is_main_contact", "kind", "birth_year", "pk"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = self.email.strip().lower()
+        self.phone_key = phone_key(self.phone)
+        self.name_key = name_key(f"{self.first_name} {self.last_name}")
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or str(_("(no name)"))
+
+    @property
+    def age(self) -> int | None:
+        return timezone.localdate().year - self.birth_year if self.birth_year else None
+
+
+class Interaction(models.Model):
+    """One entry of a household's timeline."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", _("Call")
+        EMAIL = "email", _("Email")
+        MEETING = "meeting", _("Meeting")
+        EVENT = "event", _("Event attended")
+        VISIT = "visit", _("Visit")
+        NOTE = "note", _("Note")
+        APPLICATION = "application", _("Application received")
+        STAGE = "stage", _("Stage changed")
+
+    household = models.ForeignKey(Household, models.CASCADE, related_name="interactions", verbose_name=_("household"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.NOTE)
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    summary = models.TextField(_("what happened"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    data = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [models.Index(fields=["household", "-occurred_at"], name="interaction_household_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class FollowUpQuerySet(models.QuerySet):
+    def open(self) -> FollowUpQuerySet:
+        return self.filter(done_at__isnull=True)
+
+
+class FollowUp(models.Model):
+    """Something to do for a household, by someone, by a date."""
+
+    household = models.ForeignKey(Household, models.CASCADE, related_name="follow_ups", verbose_name=_("household"))
+    title = models.CharField(_("what to do"), max_length=200)
+    due_on = models.DateField(_("due on"), db_index=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("assigned to"),
+    )
+    done_at = models.DateTimeField(_("done on"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("done by")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["done_at", "due_on", "pk"]
+        indexes = [models.Index(fields=["assignee", "done_at", "due_on"], name="followup_assignee_due_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.done_at is None and self.due_on < timezone.localdate()
+
+
+def import_path(instance: ImportJob, filename: str) -> str:
+    return f"imports/{instance.territory.code}/{filename}"
+
+
+class ImportJob(models.Model):
+    """An import of a spreadsheet of prospects, run by the task worker; the file is deleted once it has run."""
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all_or_nothing", _("All or nothing: import only if every row is valid")
+        VALID_ONLY = "valid_only", _("Valid rows only: import them, report the others")
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Waiting for the column mapping")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    territory = models.ForeignKey(Territory, models.CASCADE, related_name="import_jobs", verbose_name=_("territory"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    file = models.FileField(_("file"), upload_to=import_path, blank=True)
+    original_name = models.CharField(_("file name"), max_length=200)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    rows_done = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_total = models.PositiveIntegerField(_("rows in the file"), default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+
+class SavedView(models.Model):
+    """A search and filters of the prospects list that someone wants to find again in one click."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="saved_views", verbose_name=_("user")
+    )
+    territory = models.ForeignKey(Territory, models.CASCADE, related_name="+", verbose_name=_("territory"))
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=1000)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "territory", "name"], name="saved_view_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,38 @@
+from django.urls import path
+
+from sohosolo.prospects import views
+
+app_name = "prospects"
+
+prospect = "territoires/<slug:code>/candidats/<int:pk>/"
+
+urlpatterns = [
+    # Public
+    path("mon-projet/", views.apply_choose, name="apply_choose"),
+    path("mon-projet/<slug:code>/", views.apply, name="apply"),
+    path("mon-projet/<slug:code>/merci/", views.applied, name="applied"),
+    # The programme team
+    path("espace/ma-journee/", views.my_day, name="my_day"),
+    path("territoires/<slug:code>/candidats/", views.prospect_list, name="list"),
+    path("territoires/<slug:code>/candidats/tableau/", views.board, name="board"),
+    path("territoires/<slug:code>/candidats/lot/", views.bulk, name="bulk"),
+    path("territoires/<slug:code>/candidats/vues/", views.save_view, name="save_view"),
+    path("territoires/<slug:code>/candidats/vues/<int:view_id>/supprimer/", views.delete_view, name="delete_view"),
+    path("territoires/<slug:code>/candidats/export.<str:fmt>", views.export, name="export"),
+    path(prospect, views.prospect_detail, name="detail"),
+    path(prospect + "modifier/", views.edit, name="edit"),
+    path(prospect + "echanges/", views.add_interaction, name="add_interaction"),
+    path(prospect + "relances/", views.add_follow_up, name="add_follow_up"),
+    path(prospect + "relances/<int:follow_up_id>/faite/", views.follow_up_done, name="follow_up_done"),
+    path(prospect + "etape/", views.set_stage, name="set_stage"),
+    path(prospect + "conseiller/", views.assign, name="assign"),
+    path(prospect + "installation/", views.settle, name="settle"),
+    path(prospect + "fusionner/", views.merge, name="merge"),
+    # A village's committee
+    path("territoires/<slug:code>/villages/<slug:slug>/candidats/", views.village_prospects, name="village_list"),
+    path(
+        "territoires/<slug:code>/villages/<slug:slug>/candidats/<int:pk>/",
+        views.village_prospect,
+        name="village_detail",
+    ),
+]
