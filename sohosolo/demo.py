@@ -12,11 +12,13 @@ from datetime import date
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from faker import Faker
 
 from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
+from sohosolo.prospects.demo import load_prospects
 from sohosolo.territory.communes import load_communes
 from sohosolo.territory.models import SERVICES, BroadbandQuality, Commune, Goal, Hub, Territory, Village, Weekday
 
@@ -46,7 +48,7 @@ TERRITORIES = {
         "email": "sohosolo@demo.sohosolo.fr",
         "phone": "05 62 61 62 61",
         "address": "CCI du Gers, 1 place Jean-David, 32000 Auch",
-        "goals": {2025: (180, 20), 2026: (200, 40)},
+        "goals": {2025: (400, 36), 2026: (420, 40), 2027: (450, 45)},
         "hubs": [
             ("Gare de Toulouse-Matabiau", "station", 43.61130, 1.45360),
             ("Aéroport Toulouse-Blagnac", "airport", 43.63500, 1.36780),
@@ -60,7 +62,7 @@ TERRITORIES = {
         "email": "sohosolo.lot@demo.sohosolo.fr",
         "phone": "05 65 20 35 00",
         "address": "CCI du Lot, 107 quai Cavaignac, 46000 Cahors",
-        "goals": {2026: (60, 8)},
+        "goals": {2026: (130, 12), 2027: (140, 14)},
         "hubs": [
             ("Gare de Cahors", "station", 44.44920, 1.43400),
             ("Aéroport Brive–Vallée de la Dordogne", "airport", 45.03920, 1.48560),
@@ -153,9 +155,14 @@ def database_is_empty() -> bool:
     return not User.objects.exists() and not Territory.objects.exists()
 
 
+PROSPECTS_SCALE = {"gers": 1.0, "lot": 0.3}
+
+
 @transaction.atomic
-def load_demo() -> dict[str, int]:
-    """Fill an empty database with the demo programme; return how many of each thing were made."""
+def load_demo(prospects_scale: float = 1.0) -> dict[str, int]:
+    """Fill an empty database with the demo programme; return how many of each thing were made.
+
+    `prospects_scale` shrinks the prospects' history (tests use a small one to stay quick)."""
     rng = random.Random(SEED)
     fake = Faker("fr_FR")
     fake.seed_instance(SEED)
@@ -227,7 +234,20 @@ def load_demo() -> dict[str, int]:
         ],
         batch_size=500,
     )
+    prospects = [
+        load_prospects(
+            territories[code],
+            list(User.objects.filter(roles__kind=RoleKind.ADVISOR, roles__territory=territories[code]).order_by("pk")),
+            rng,
+            fake,
+            timezone.localdate(),
+            scale * prospects_scale,
+        )
+        for code, scale in PROSPECTS_SCALE.items()
+    ]
     return {
+        "prospects": sum(p["households"] for p in prospects),
+        "settled families": sum(p["settled families"] for p in prospects),
         "territories": len(territories),
         "villages": len(villages),
         "users": len(users),

@@ -170,7 +170,7 @@ def test_runperiodic_once_queues_the_due_jobs(db):
 
 def test_demo_fills_an_empty_database_and_its_logins_work(db, settings):
     settings.DEMO_MODE = True
-    call_command("demo", verbosity=0)
+    call_command("demo", "--prospects-scale", "0.05", verbosity=0)
     from sohosolo.accounts.models import RoleKind, User
     from sohosolo.territory.models import Village
 
@@ -189,7 +189,7 @@ def test_demo_fills_an_empty_database_and_its_logins_work(db, settings):
 def test_demo_is_deterministic_and_keeps_existing_data(db):
     from sohosolo.accounts.models import User
 
-    call_command("demo", verbosity=0)
+    call_command("demo", "--prospects-scale", "0.05", verbosity=0)
     first = list(User.objects.order_by("email").values_list("email", flat=True)[:50])
     call_command("demo", "--if-empty", verbosity=0)  # make run, a second time: data kept, nothing added
     assert User.objects.count() == len(set(User.objects.values_list("email", flat=True)))
@@ -197,7 +197,7 @@ def test_demo_is_deterministic_and_keeps_existing_data(db):
 
 
 def test_demo_logins_are_hidden_outside_demo_mode(db):
-    call_command("demo", verbosity=0)
+    call_command("demo", "--prospects-scale", "0.05", verbosity=0)
     assert DEMO_LOGINS[0][0] not in Client().get(reverse("accounts:login")).text
 
 

@@ -264,7 +264,7 @@ def test_distance_as_the_crow_flies():
 def test_demo_places_51_gers_villages_on_the_public_list(db):
     from django.core.management import call_command
 
-    call_command("demo", verbosity=0)
+    call_command("demo", "--prospects-scale", "0.05", verbosity=0)
     villages = Village.objects.public().filter(territory__code="gers")
     assert villages.count() == 51
     assert villages.filter(commune__latitude__isnull=False).count() == 51

@@ -100,10 +100,29 @@ class ApplicationForm(forms.ModelForm):
             "project": forms.Textarea({"rows": 5}),
             "source": forms.Select,
         }
+        # The model's labels speak of the household to the team; here the form speaks to the applicant.
+        labels = {
+            "activity": _("Your activity"),
+            "sector": _("Your sector or trade"),
+            "current_country": _("Country where you live now"),
+            "current_town": _("Town where you live now"),
+            "timeline": _("When would you like to move?"),
+            "tenure": _("Would you rather rent or buy?"),
+            "housing_type": _("Type of home"),
+            "rooms": _("Number of rooms"),
+            "budget": _("Budget (€)"),
+            "max_distance_km": _("Largest distance to a town, station or airport (km)"),
+            "village_size": _("Size of the village"),
+            "source": _("How did you hear of the programme?"),
+            "project": _("Your project in a few words"),
+        }
 
     def __init__(self, territory: Territory, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.territory = territory
+        for field in self.fields.values():
+            if field.required and not isinstance(field.widget, forms.HiddenInput):
+                field.label = f"{field.label} *"
         self.fields["villages"].queryset = territory.villages.public().order_by("name")
         self.fields["consent_follow_up"].error_messages["required"] = _(
             "We can follow your project only with this agreement."

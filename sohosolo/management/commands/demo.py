@@ -14,14 +14,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing, successfully, when the database already has data."
         )
+        parser.add_argument(
+            "--prospects-scale", type=float, default=1.0, help="Shrink (<1) or grow the prospects' history."
+        )
 
-    def handle(self, *args, if_empty: bool = False, **options) -> None:
+    def handle(self, *args, if_empty: bool = False, prospects_scale: float = 1.0, **options) -> None:
         if not database_is_empty():
             if if_empty:
                 self.stdout.write("The database already has data: demo data not loaded, your data is kept.")
                 return
             raise CommandError("The database already has data; the demo fills only an empty database.")
-        counts = load_demo()
+        counts = load_demo(prospects_scale=prospects_scale)
         self.stdout.write(self.style.SUCCESS("Demo data loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items())))
         self.stdout.write(f"Demo logins (password « {DEMO_PASSWORD} »):")
         for email, label in DEMO_LOGINS:
