@@ -40,10 +40,17 @@ class PeriodicJob:
     task: Task
 
 
+def _clean_up_imports() -> Task:
+    from sohosolo.prospects.tasks import clean_up_imports
+
+    return clean_up_imports
+
+
 # Later issues add their jobs here (reminders, follow-ups, retention).
 PERIODIC_JOBS = [
     PeriodicJob("prune_task_results", timedelta(hours=24), prune_task_results),
     PeriodicJob("clear_expired_sessions", timedelta(hours=24), clear_expired_sessions),
+    PeriodicJob("clean_up_imports", timedelta(hours=1), _clean_up_imports()),
 ]
 
 

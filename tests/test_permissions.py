@@ -104,6 +104,21 @@ EXPECTED: dict[str, tuple[Callable[[World], list], dict[str, int]]] = {
         lambda w: [w.territory_a.code, w.village_a1.slug, w.household.pk],
         only(TEAM_A | {"volunteer_a1": 200}),
     ),
+    # The web import. The job pages need an import of territory A: the arguments create a finished one (the
+    # territory's related manager, so that the world fixture stays as it is). Its mapping page sends back to it.
+    "prospects:import_upload": (lambda w: [w.territory_a.code], only(TEAM_A)),
+    **{
+        name: (
+            lambda w: [w.territory_a.code, w.territory_a.import_jobs.get_or_create(status="done")[0].pk],
+            expected,
+        )
+        for name, expected in (
+            ("prospects:import_job", only(TEAM_A)),
+            ("prospects:import_progress", only(TEAM_A)),
+            ("prospects:import_mapping", only(dict.fromkeys(TEAM_A, 302))),
+            ("prospects:import_cancel", only(STAFF_POST_ONLY)),
+        )
+    },
     "admin:index": (lambda w: [], every(302) | {"platform_admin": 200}),
 }
 

@@ -13,34 +13,23 @@ from django.utils.translation import gettext_lazy as _
 from sohosolo.accounts.models import RoleKind
 from sohosolo.privacy.consents import WORDINGS
 from sohosolo.privacy.models import Consent
-from sohosolo.prospects.models import FollowUp, Household, Interaction, Person, Source, Stage, Tag
+from sohosolo.prospects.models import (
+    PROJECT_FIELDS,
+    FollowUp,
+    Household,
+    Interaction,
+    Person,
+    Source,
+    Stage,
+    Tag,
+)
 from sohosolo.territory.models import Commune, Territory, Village
 
 FORM_TIMESTAMP_SALT = "sohosolo.prospects.application-started"
 MIN_FILL_SECONDS = 4  # people take longer than this; robots do not
 MAX_FORM_AGE = 24 * 3600
 
-HOUSEHOLD_FIELDS = [
-    "activity",
-    "sector",
-    "current_country",
-    "current_town",
-    "timeline",
-    "tenure",
-    "housing_type",
-    "rooms",
-    "budget",
-    "max_distance_km",
-    "village_size",
-    "needs_broadband",
-    "needs_coworking",
-    "needs_school",
-    "needs_childcare",
-    "needs_partner_job",
-    "needs_health_care",
-    "source",
-    "project",
-]
+HOUSEHOLD_FIELDS = PROJECT_FIELDS
 NEED_FIELDS = [f for f in HOUSEHOLD_FIELDS if f.startswith("needs_")]
 
 
@@ -118,6 +107,7 @@ class ApplicationForm(forms.ModelForm):
         }
 
     def __init__(self, territory: Territory, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.territory = territory
         for field in self.fields.values():

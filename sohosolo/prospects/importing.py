@@ -633,7 +633,9 @@ def import_prospects(
         # Stored texts are in the team's language, whatever the language of the person importing.
         stage_reason = (_("Imported from %(file)s") % {"file": file_name})[:300]
 
-    with nullcontext() if dry_run else transaction.atomic():
+    # Checking only reads: it runs outside the transaction, so that its progress can be seen by others and nobody's
+    # saving waits for it (SQLite has one writer). Writing is one transaction: all of it, or nothing.
+    with nullcontext():
         ctx = _Context(territory)
         # Keys of the territory's households, then of the file's rows as they are read: key → household.
         known: dict[tuple, int | _NewHousehold] = {}
@@ -692,23 +694,24 @@ def import_prospects(
         report.created = len(created)
 
         if not dry_run and (mode == Mode.VALID_ONLY or not report.rejected) and (created or attached_to_existing):
-            _write(created, attached_to_existing, file_name, actor)
+            with transaction.atomic():
+                _write(created, attached_to_existing, file_name, actor)
+                log_action(
+                    actor,
+                    "prospects.imported",
+                    territory,
+                    {
+                        "file": file_name,
+                        "mode": str(mode),
+                        "rows": report.rows,
+                        "created": report.created,
+                        "attached": report.attached,
+                        "already_imported": report.already_imported,
+                        "rejected": len(report.rejected),
+                    },
+                    territory=territory,
+                )
             report.written = True
-            log_action(
-                actor,
-                "prospects.imported",
-                territory,
-                {
-                    "file": file_name,
-                    "mode": str(mode),
-                    "rows": report.rows,
-                    "created": report.created,
-                    "attached": report.attached,
-                    "already_imported": report.already_imported,
-                    "rejected": len(report.rejected),
-                },
-                territory=territory,
-            )
     if progress:
         progress(total, total)
     return report

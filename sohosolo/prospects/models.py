@@ -98,6 +98,30 @@ class Tag(models.Model):
         return self.name
 
 
+# What a household tells of its project (the application form asks for them; a merge may take them from either file).
+PROJECT_FIELDS = [
+    "activity",
+    "sector",
+    "current_country",
+    "current_town",
+    "timeline",
+    "tenure",
+    "housing_type",
+    "rooms",
+    "budget",
+    "max_distance_km",
+    "village_size",
+    "needs_broadband",
+    "needs_coworking",
+    "needs_school",
+    "needs_childcare",
+    "needs_partner_job",
+    "needs_health_care",
+    "source",
+    "project",
+]
+
+
 class HouseholdQuerySet(models.QuerySet):
     def followed_now(self) -> HouseholdQuerySet:
         return self.filter(stage__in=FOLLOWED_STAGES)

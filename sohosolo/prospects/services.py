@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from sohosolo.lib.text import name_key, phone_key
 from sohosolo.privacy.audit import log_action
 from sohosolo.privacy.consents import record_consents
-from sohosolo.prospects.models import FollowUp, Household, Interaction, Person, Stage
+from sohosolo.prospects.models import PROJECT_FIELDS, FollowUp, Household, Interaction, Person, Stage
 
 
 @dataclass
@@ -185,19 +185,7 @@ MERGEABLE_FIELDS = [
     "stage",
     "stage_reason",
     "advisor",
-    "source",
-    "activity",
-    "sector",
-    "current_country",
-    "current_town",
-    "timeline",
-    "tenure",
-    "housing_type",
-    "rooms",
-    "budget",
-    "max_distance_km",
-    "village_size",
-    "project",
+    *PROJECT_FIELDS,
     "language",
     "settled_on",
     "settled_commune",

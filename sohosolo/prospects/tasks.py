@@ -44,3 +44,111 @@ def welcome_sequence(household_id: int, actor_id: int | None = None) -> dict:
             data={"welcome_sequence": True, "committee_told": told},
         )
     return {"follow_ups": len(follow_ups), "committee_told": told}
+
+
+def import_progress_key(job_id: int) -> str:
+    return f"prospects:import-progress:{job_id}"
+
+
+@task()
+def run_import(job_id: int) -> dict:
+    """Run an import uploaded on the web page, then delete its file (personal data) and keep the report.
+
+    The service checks and writes in one transaction, so the `rows_done` it reports is only seen by other connections
+    when the import ends; the progress also goes to the cache, where a shared cache (Redis) shows it while it runs."""
+    import logging
+
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.utils import timezone, translation
+
+    from sohosolo.privacy.audit import log_action
+    from sohosolo.prospects.importing import ImportFileError, import_prospects
+    from sohosolo.prospects.models import ImportJob
+
+    jobs = ImportJob.objects.filter(pk=job_id)
+    # Claimed atomically: a task delivered twice runs the import once.
+    if not jobs.filter(status=ImportJob.Status.QUEUED).update(status=ImportJob.Status.RUNNING, rows_done=0):
+        return {"skipped": True}
+    job = jobs.select_related("territory", "created_by").get()
+
+    def progress(done: int, total: int) -> None:
+        jobs.update(rows_done=done, rows_total=total)
+        cache.set(import_progress_key(job_id), done, 3600)
+
+    language = getattr(job.created_by, "language", "") or settings.LANGUAGE_CODE
+    error = ""
+    with translation.override(language):  # the report reads in the language of the person who imported
+        try:
+            with job.file.open("rb") as file:
+                data = file.read()
+            report = import_prospects(
+                data,
+                job.territory,
+                file_name=job.original_name,
+                mapping=job.mapping or None,
+                mode=job.mode,
+                actor=job.created_by,
+                progress=progress,
+            )
+        except ImportFileError as failure:
+            error = str(failure)
+        except Exception as failure:  # the job must end, as failed, whatever went wrong
+            logging.getLogger(__name__).exception("Import %s failed", job_id)
+            error = _("The import failed: %(error)s") % {"error": failure}
+        finally:
+            if job.file:
+                job.file.delete(save=False)
+    if error:
+        status, result = ImportJob.Status.FAILED, {"error": error}
+        log_action(job.created_by, "prospects.import_failed", job, {"error": error})
+    else:
+        status = ImportJob.Status.DONE
+        result = {
+            "rows": report.rows,
+            "created": report.created,
+            "attached": report.attached,
+            "already_imported": report.already_imported,
+            "rejected": [{"line": line, "reason": reason} for line, reason in report.rejected],
+            "written": report.written,
+            "mode": str(report.mode),
+            "columns": report.columns,
+            "ignored_columns": report.ignored_columns,
+        }
+    counts = {"rows_done": result["rows"], "rows_total": result["rows"]} if status == ImportJob.Status.DONE else {}
+    jobs.update(status=status, report=result, file="", finished_at=timezone.now(), **counts)
+    cache.delete(import_progress_key(job_id))
+    return {"status": str(status)}
+
+
+@task()
+def clean_up_imports() -> dict:
+    """Files of imports never run are deleted after a day (they hold personal data); an import still "running" an
+    hour after it started lost its worker: it is marked failed and its file deleted."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sohosolo.prospects.models import ImportJob
+
+    now = timezone.now()
+    abandoned = ImportJob.objects.filter(status=ImportJob.Status.UPLOADED, created_at__lt=now - timedelta(days=1))
+    stuck = ImportJob.objects.filter(
+        status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING], created_at__lt=now - timedelta(hours=1)
+    )
+    counts = {"abandoned": 0, "stuck": 0}
+    for job in abandoned:
+        job.file.delete(save=False)
+        job.status = ImportJob.Status.FAILED
+        job.report = {"error": "The column mapping was never confirmed; the file was deleted after a day."}
+        job.finished_at = now
+        job.save(update_fields=["file", "status", "report", "finished_at"])
+        counts["abandoned"] += 1
+    for job in stuck:
+        job.file.delete(save=False)
+        job.status = ImportJob.Status.FAILED
+        job.report = {"error": "The import stopped (the worker was interrupted). Nothing was written: run it again."}
+        job.finished_at = now
+        job.save(update_fields=["file", "status", "report", "finished_at"])
+        counts["stuck"] += 1
+    return counts

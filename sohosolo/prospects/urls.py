@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sohosolo.prospects import views
+from sohosolo.prospects import import_views, views
 
 app_name = "prospects"
 
@@ -35,4 +35,14 @@ urlpatterns = [
         views.village_prospect,
         name="village_detail",
     ),
+]
+
+# The web import of a spreadsheet (sohosolo/prospects/import_views.py)
+import_job = "territoires/<slug:code>/candidats/import/<int:job_id>/"
+urlpatterns += [
+    path("territoires/<slug:code>/candidats/import/", import_views.import_upload, name="import_upload"),
+    path(import_job, import_views.import_job, name="import_job"),
+    path(import_job + "colonnes/", import_views.import_mapping, name="import_mapping"),
+    path(import_job + "avancement/", import_views.import_progress, name="import_progress"),
+    path(import_job + "annuler/", import_views.import_cancel, name="import_cancel"),
 ]

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.text import slugify
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from sohosolo.lib.geo import distance_km
@@ -167,13 +167,14 @@ class VillageQuerySet(models.QuerySet):
 
 
 class Weekday(models.TextChoices):
-    MONDAY = "monday", _("Monday")
-    TUESDAY = "tuesday", _("Tuesday")
-    WEDNESDAY = "wednesday", _("Wednesday")
-    THURSDAY = "thursday", _("Thursday")
-    FRIDAY = "friday", _("Friday")
-    SATURDAY = "saturday", _("Saturday")
-    SUNDAY = "sunday", _("Sunday")
+    # A context of their own, so that these labels do not replace Django's weekday names in dates.
+    MONDAY = "monday", pgettext_lazy("market day", "Monday")
+    TUESDAY = "tuesday", pgettext_lazy("market day", "Tuesday")
+    WEDNESDAY = "wednesday", pgettext_lazy("market day", "Wednesday")
+    THURSDAY = "thursday", pgettext_lazy("market day", "Thursday")
+    FRIDAY = "friday", pgettext_lazy("market day", "Friday")
+    SATURDAY = "saturday", pgettext_lazy("market day", "Saturday")
+    SUNDAY = "sunday", pgettext_lazy("market day", "Sunday")
 
 
 class BroadbandQuality(models.TextChoices):
