@@ -39,6 +39,25 @@ PERSONAS = [
 
 
 @pytest.fixture(autouse=True)
+def _tasks_must_not_fail():
+    """Tasks run at once in tests, and the backend would keep a failure to itself: make it fail the test."""
+    from django.tasks.signals import task_finished
+
+    failures = []
+
+    def record(sender, task_result, **kwargs):
+        if task_result.status == "FAILED":
+            failures.append(
+                f"{task_result.task.name}: {task_result.errors[-1].traceback if task_result.errors else ''}"
+            )
+
+    task_finished.connect(record, weak=False)
+    yield
+    task_finished.disconnect(record)
+    assert not failures, "A background task failed:\n" + "\n".join(failures)
+
+
+@pytest.fixture(autouse=True)
 def _fast_and_immediate(settings):
     cache.clear()
     # A request to an /en/ page leaves English active in this thread; every test starts in French, as the site does.

@@ -392,7 +392,8 @@ def test_periodic_clean_up_deletes_files_of_imports_never_run_and_fails_stuck_on
     forgotten.file.save("a.csv", ContentFile(b"Nom;Email\n"))
     stuck = ImportJob.objects.create(territory=world.territory_a, original_name="b.csv", status="running")
     fresh = ImportJob.objects.create(territory=world.territory_a, original_name="c.csv", status="uploaded")
-    ImportJob.objects.filter(pk__in=[forgotten.pk, stuck.pk]).update(created_at=old)
+    ImportJob.objects.filter(pk=forgotten.pk).update(created_at=old)
+    ImportJob.objects.filter(pk=stuck.pk).update(created_at=old, queued_at=old)
     path = forgotten.file.path
     assert clean_up_imports.call() == {"abandoned": 1, "stuck": 1}
     forgotten.refresh_from_db()

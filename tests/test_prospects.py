@@ -87,8 +87,11 @@ def test_the_same_person_applying_again_lands_on_the_same_file(world):
     household = Household.objects.get()
     assert household.possible_duplicate
     assert household.interactions.filter(kind=Interaction.Kind.APPLICATION).count() == 2
-    # Their latest answer is the one in force: sharing now refused.
-    assert not household.consents.in_force().filter(purpose=Consent.Purpose.SHARING).exists()
+    # What was sent again changes nothing by itself (anyone knowing an email could otherwise change someone's
+    # consents): it waits in the timeline for the team to check.
+    assert household.consents.in_force().filter(purpose=Consent.Purpose.SHARING).exists()
+    second = household.interactions.filter(kind=Interaction.Kind.APPLICATION).order_by("-pk").first()
+    assert second.data["consents"]["sharing"] is False
     # Same names and town, accents and case ignored.
     apply(Client(), email="other@example.org", phone="", first_name="HELENE", last_name="smith", current_town="bristol")
     assert Household.objects.count() == 1
@@ -452,7 +455,7 @@ def test_the_team_corrects_the_members_and_the_change_is_logged(world, client_fo
         "members-0-first_name": "Hélène",
         "members-0-last_name": "Léger",
         "members-0-email": "nouvelle@example.fr",
-        "members-0-phone": "07 00 00 00 00",
+        "members-0-phone": "06 98 76 54 32",
         "members-1-household": str(household.pk),
         "members-1-kind": "child",
         "members-1-birth_year": "2019",
@@ -461,8 +464,71 @@ def test_the_team_corrects_the_members_and_the_change_is_logged(world, client_fo
     client = client_for("advisor_a")
     assert client.post(reverse("prospects:edit", args=["gers", household.pk]), data).status_code == 302
     person.refresh_from_db()
-    assert person.email == "nouvelle@example.fr" and person.phone_key == "+33700000000"
+    assert person.email == "nouvelle@example.fr" and person.phone_key == "+33698765432"
     assert household.members.filter(kind="child").count() == 1
     assert ActionLog.objects.filter(action="prospect.changed", object_id=str(household.pk)).exists()
     no_main = data | {"members-0-is_main_contact": ""}
     assert client.post(reverse("prospects:edit", args=["gers", household.pk]), no_main).status_code == 400
+
+
+def test_a_merge_keeps_only_the_latest_answer_about_sharing(world, client_for):
+    keep = make_household(world.territory_a)
+    other = make_household(world.territory_a, first_name="Paul", last_name="Martin")
+    keep.villages_of_interest.add(world.village_a1)
+    record_consents(other, {"follow_up": True, "sharing": True}, "fr", source="test")  # older yes
+    Consent.objects.filter(household=other).update(recorded_at=timezone.now() - timedelta(days=30))
+    record_consents(keep, {"follow_up": True, "sharing": False}, "fr", source="test")  # newer no
+    client_for("advisor_a").post(reverse("prospects:merge", args=["gers", keep.pk]), {"other": other.pk})
+    url = reverse("prospects:village_detail", args=["gers", "lectoure", keep.pk])
+    assert client_for("volunteer_a1").get(url).status_code == 404
+    assert not keep.consents.in_force().filter(purpose="sharing").exists()
+
+
+def test_placeholder_phones_never_merge_strangers(world):
+    apply(Client(), phone="00 00 00 00 00", email="un@example.fr", last_name="Un")
+    apply(Client(), phone="0000000000", email="deux@example.fr", last_name="Deux")
+    assert Household.objects.count() == 2
+
+
+def test_leaving_settled_takes_the_household_out_of_the_results(world, client_for, django_capture_on_commit_callbacks):
+    household = make_household(world.territory_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        settle(client_for("advisor_a"), household)
+    client_for("advisor_a").post(
+        reverse("prospects:set_stage", args=["gers", household.pk]), {"stage": "on_hold", "reason": "Job fell through"}
+    )
+    household.refresh_from_db()
+    assert household.stage == Stage.ON_HOLD and household.settled_on is None and household.settled_commune is None
+
+
+def test_export_refuses_a_wrong_filter_instead_of_exporting_everything(world, client_for):
+    make_household(world.territory_a)
+    response = client_for("advisor_a").get(
+        reverse("prospects:export", args=["gers", "csv"]), {"first_contact_from": "31/02/2026"}
+    )
+    assert response.status_code == 302
+    assert not ActionLog.objects.filter(action="prospects.exported").exists()
+
+
+def test_exported_values_never_become_spreadsheet_formulas(world, client_for):
+    make_household(world.territory_a, first_name='=HYPERLINK("http://evil.example")', last_name="X")
+    text = b"".join(
+        client_for("advisor_a").get(reverse("prospects:export", args=["gers", "csv"])).streaming_content
+    ).decode()
+    assert "'=HYPERLINK" in text
+
+
+def test_my_day_stays_within_the_advisors_territories_and_a_bounded_number_of_queries(
+    world, client_for, django_assert_max_num_queries
+):
+    ours = make_household(world.territory_a)
+    theirs = make_household(world.territory_b, first_name="Secret", last_name="Lot")
+    for household in (ours, theirs):
+        for i in range(12):
+            FollowUp.objects.create(
+                household=household, title=f"Tâche {i}", due_on=timezone.localdate(), assignee=world.users["advisor_a"]
+            )
+    client = client_for("advisor_a")
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("prospects:my_day")).text
+    assert "Hélène Léger" in page and "Secret Lot" not in page

@@ -22,11 +22,13 @@ def name_key(text: str) -> str:
 
 def phone_key(phone: str, region: str = "FR") -> str:
     """A phone number in E.164 form for comparison ("06 12 34 56 78" and "+33 6 12 34 56 78" both give
-    "+33612345678"); the bare digits when it cannot be parsed; "" when there is none."""
+    "+33612345678"); "" when there is none or it is not a valid number ("00 00 00 00 00" must match nobody)."""
     if not phone or not phone.strip():
         return ""
     try:
         number = phonenumbers.parse(phone, region)
     except phonenumbers.NumberParseException:
-        return re.sub(r"\D", "", phone)
+        return ""
+    if not phonenumbers.is_valid_number(number):
+        return ""
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

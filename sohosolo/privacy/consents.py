@@ -60,3 +60,15 @@ def has_consent(household, purpose: str) -> bool:
     """The most recent answer for `purpose` is a yes that was not withdrawn."""
     latest = household.consents.filter(purpose=purpose).order_by("-recorded_at", "-pk").first()
     return bool(latest and latest.given and latest.withdrawn_at is None)
+
+
+def settle_consents(household) -> None:
+    """After consents of two files were put together: for each purpose, the latest answer alone stays in force."""
+    from django.utils import timezone
+
+    for purpose in WORDINGS:
+        latest = household.consents.filter(purpose=purpose).order_by("-recorded_at", "-pk").first()
+        if latest is not None:
+            household.consents.in_force().filter(purpose=purpose).exclude(pk=latest.pk).update(
+                withdrawn_at=timezone.now()
+            )

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -288,7 +289,7 @@ def import_mapping(request: HttpRequest, code: str, job_id: int) -> HttpResponse
         jobs = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.UPLOADED)
         if running:
             # Claimed atomically: a second click on "Run the import" queues nothing more.
-            if jobs.update(status=ImportJob.Status.QUEUED, mapping=mapping, mode=mode):
+            if jobs.update(status=ImportJob.Status.QUEUED, mapping=mapping, mode=mode, queued_at=timezone.now()):
                 log_action(
                     request.user,
                     "prospects.import_queued",

@@ -505,7 +505,7 @@ def _check(values: dict[str, str], ctx: _Context) -> tuple[dict[str, Any], list[
     people_text = values.get("settled_people", "")
     out["settled_people"] = None
     if people_text:
-        if people_text.isdigit() and 1 <= int(people_text) <= 99:
+        if re.fullmatch(r"[0-9]{1,2}", people_text) and 1 <= int(people_text) <= 99:
             out["settled_people"] = int(people_text)
         else:
             reasons.append(

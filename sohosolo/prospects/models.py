@@ -11,7 +11,7 @@ from datetime import date
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -130,13 +130,19 @@ class HouseholdQuerySet(models.QuerySet):
         """Files a village committee may see: the household consented to sharing and is interested in the village."""
         from sohosolo.privacy.models import Consent
 
-        return self.filter(
-            villages_of_interest=village,
-            consents__purpose=Consent.Purpose.SHARING,
-            consents__given=True,
-            consents__withdrawn_at__isnull=True,
-            anonymised_at__isnull=True,
-        ).distinct()
+        # The latest answer about sharing decides, as privacy.consents.has_consent does.
+        latest = Consent.objects.filter(household=OuterRef("pk"), purpose=Consent.Purpose.SHARING).order_by(
+            "-recorded_at", "-pk"
+        )
+        return (
+            self.filter(
+                villages_of_interest=village,
+                anonymised_at__isnull=True,
+                stage__in=[*FOLLOWED_STAGES, Stage.SETTLED],
+            )
+            .annotate(latest_sharing=Subquery(latest.values("pk")[:1]))
+            .filter(consents__pk=F("latest_sharing"), consents__given=True, consents__withdrawn_at__isnull=True)
+        )
 
     def search(self, text: str) -> HouseholdQuerySet:
         """Every word must appear in the names, emails, phones, towns or notes; accents and case ignored."""
@@ -279,7 +285,9 @@ class Person(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     phone_key = models.CharField(max_length=20, blank=True, editable=False, db_index=True)
     name_key = models.CharField(max_length=170, blank=True, editable=False, db_index=True)
-    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(
+        _("year of birth"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
 
     class Meta:
         verbose_name = _("household member")
@@ -411,6 +419,7 @@ class ImportJob(models.Model):
     rows_total = models.PositiveIntegerField(_("rows in the file"), default=0)
     report = models.JSONField(_("report"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

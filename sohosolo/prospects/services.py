@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from sohosolo.lib.text import name_key, phone_key
 from sohosolo.privacy.audit import log_action
-from sohosolo.privacy.consents import record_consents
+from sohosolo.privacy.consents import record_consents, settle_consents
 from sohosolo.prospects.models import PROJECT_FIELDS, FollowUp, Household, Interaction, Person, Stage
 
 
@@ -84,7 +84,15 @@ def receive_application(
             summary=_("New application from %(name)s (%(email)s), attached to this file: check it.")
             % {"name": f"{contact.first_name} {contact.last_name}".strip(), "email": contact.email},
             author=actor,
-            data={"contact": contact.__dict__, "details": {k: str(v) for k, v in details.items()}},
+            # What was sent is kept for the team to check, and changes nothing on the file by itself: anyone who knows
+            # someone's email could otherwise change their consents or their villages.
+            data={
+                "contact": contact.__dict__,
+                "details": {k: str(v) for k, v in details.items()},
+                "villages": [v.name for v in villages],
+                "consents": {str(k): v for k, v in consents.items()},
+                "language": language,
+            },
         )
         is_new = False
     else:
@@ -102,9 +110,9 @@ def receive_application(
             summary=_("Application received (%(source)s).") % {"source": source_label},
         )
         is_new = True
-    if villages:
+    if is_new:
         household.villages_of_interest.add(*villages)
-    record_consents(household, consents, language, source=source_label)
+        record_consents(household, consents, language, source=source_label)
     household.refresh_search_text()
     log_action(
         actor,
@@ -121,7 +129,12 @@ def change_stage(household: Household, stage: str, reason: str, actor) -> None:
     household.stage = stage
     household.stage_reason = reason if stage in (Stage.ON_HOLD, Stage.DROPPED) else ""
     household.last_contact_on = timezone.localdate()
-    household.save(update_fields=["stage", "stage_reason", "last_contact_on", "updated_at"])
+    fields = ["stage", "stage_reason", "last_contact_on", "updated_at"]
+    if before == Stage.SETTLED and stage != Stage.SETTLED:
+        # No longer settled: it no longer counts in the results.
+        household.settled_on = household.settled_commune = household.settled_people = None
+        fields += ["settled_on", "settled_commune", "settled_people"]
+    household.save(update_fields=fields)
     Interaction.objects.create(
         household=household,
         kind=Interaction.Kind.STAGE,
@@ -150,7 +163,17 @@ def settle_household(household: Household, commune, settled_on: date, people: in
     household.settled_on = settled_on
     household.settled_people = people
     household.last_contact_on = timezone.localdate()
-    household.save()
+    household.save(
+        update_fields=[
+            "stage",
+            "stage_reason",
+            "settled_commune",
+            "settled_on",
+            "settled_people",
+            "last_contact_on",
+            "updated_at",
+        ]
+    )
     Interaction.objects.create(
         household=household,
         kind=Interaction.Kind.STAGE,
@@ -204,6 +227,11 @@ def merge_households(keep: Household, other: Household, take_from_other: list[st
     if keep.pk == other.pk or keep.territory_id != other.territory_id:
         raise ValueError("Two different files of the same territory are needed.")
     changed = {}
+    settling = ["settled_on", "settled_commune", "settled_people"]
+    if "stage" in take_from_other:  # a stage comes with its reason and its settling data
+        take_from_other = [*take_from_other, "stage_reason", *settling]
+    elif any(field in take_from_other for field in settling):
+        take_from_other = [f for f in take_from_other if f not in settling]
     for field in take_from_other:
         if field in MERGEABLE_FIELDS:
             setattr(keep, field, getattr(other, field))
@@ -218,16 +246,23 @@ def merge_households(keep: Household, other: Household, take_from_other: list[st
     keep.last_contact_on = max(keep.last_contact_on, other.last_contact_on)
     keep.possible_duplicate = False
     keep.save()
-    known_emails = {e for e in keep.members.values_list("email", flat=True) if e}
+    kept_by_email = {m.email: m for m in keep.members.all() if m.email}
     for member in other.members.all():
-        if member.email and member.email in known_emails:
-            continue  # the same person, already in the kept file
+        same = kept_by_email.get(member.email) if member.email else None
+        if same is not None:
+            # The same person, already in the kept file: only their blanks are filled.
+            for field in ("first_name", "last_name", "phone", "birth_year"):
+                if not getattr(same, field) and getattr(member, field):
+                    setattr(same, field, getattr(member, field))
+            same.save()
+            continue
         member.household = keep
         member.is_main_contact = False
         member.save()
     other.interactions.update(household=keep)
     other.follow_ups.update(household=keep)
     other.consents.update(household=keep)
+    settle_consents(keep)
     keep.villages_of_interest.add(*other.villages_of_interest.all())
     keep.tags.add(*other.tags.all())
     household_type = ContentType.objects.get_for_model(Household)

@@ -22,9 +22,12 @@ def welcome_sequence(household_id: int, actor_id: int | None = None) -> dict:
 
     with transaction.atomic():
         household = (
-            Household.objects.select_for_update().select_related("territory", "settled_commune").get(pk=household_id)
+            Household.objects.select_for_update(of=("self",))
+            .select_related("territory", "settled_commune")
+            .get(pk=household_id)
         )
-        if household.interactions.filter(data__welcome_sequence=True).exists():
+        settling = f"{household.settled_on}:{household.settled_commune_id}"
+        if household.stage != "settled" or household.interactions.filter(data__welcome_sequence=settling).exists():
             return {"skipped": True}
         follow_ups = welcome_follow_ups(household, household.advisor)
         village = Village.objects.filter(territory=household.territory, commune=household.settled_commune).first()
@@ -41,7 +44,7 @@ def welcome_sequence(household_id: int, actor_id: int | None = None) -> dict:
             summary=_("Welcome sequence started: %(count)s follow-ups planned; committee told: %(told)s.")
             % {"count": len(follow_ups), "told": ", ".join(told) or _("no (no consent or not a partner village)")},
             author_id=actor_id,
-            data={"welcome_sequence": True, "committee_told": told},
+            data={"welcome_sequence": settling, "committee_told": told},
         )
     return {"follow_ups": len(follow_ups), "committee_told": told}
 
@@ -54,8 +57,7 @@ def import_progress_key(job_id: int) -> str:
 def run_import(job_id: int) -> dict:
     """Run an import uploaded on the web page, then delete its file (personal data) and keep the report.
 
-    The service checks and writes in one transaction, so the `rows_done` it reports is only seen by other connections
-    when the import ends; the progress also goes to the cache, where a shared cache (Redis) shows it while it runs."""
+    The service checks the rows outside its write transaction, so `rows_done` shows the progress while it runs."""
     import logging
 
     from django.conf import settings
@@ -116,7 +118,10 @@ def run_import(job_id: int) -> dict:
             "ignored_columns": report.ignored_columns,
         }
     counts = {"rows_done": result["rows"], "rows_total": result["rows"]} if status == ImportJob.Status.DONE else {}
-    jobs.update(status=status, report=result, file="", finished_at=timezone.now(), **counts)
+    # Only a run still marked running ends here (the hourly clean-up may have given up on it meanwhile).
+    jobs.filter(status=ImportJob.Status.RUNNING).update(
+        status=status, report=result, file="", finished_at=timezone.now(), **counts
+    )
     cache.delete(import_progress_key(job_id))
     return {"status": str(status)}
 
@@ -134,7 +139,7 @@ def clean_up_imports() -> dict:
     now = timezone.now()
     abandoned = ImportJob.objects.filter(status=ImportJob.Status.UPLOADED, created_at__lt=now - timedelta(days=1))
     stuck = ImportJob.objects.filter(
-        status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING], created_at__lt=now - timedelta(hours=1)
+        status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING], queued_at__lt=now - timedelta(hours=1)
     )
     counts = {"abandoned": 0, "stuck": 0}
     for job in abandoned:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
+from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -61,7 +63,7 @@ def apply_choose(request: HttpRequest) -> HttpResponse:
 
 def too_many_applications(request: HttpRequest) -> bool:
     """At most a few applications an hour from one address: enough for a family, too few for a robot."""
-    key = f"applications:{request.META.get('REMOTE_ADDR', '')}"
+    key = f"applications:{get_client_ip_address(request)}"
     count = cache.get_or_set(key, 0, 3600)
     if count >= APPLICATIONS_PER_ADDRESS_PER_HOUR:
         return True
@@ -239,6 +241,10 @@ def export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         raise Http404("Unknown format.")
     form = ProspectFilterForm(territory, request.GET or None)
+    if form.is_bound and not form.is_valid():
+        # Never export more than what was asked: a wrong filter would otherwise export the whole territory.
+        messages.error(request, _("A filter is not valid: correct it before exporting."))
+        return redirect(reverse("prospects:list", args=[territory.code]) + "?" + request.GET.urlencode())
     households = form.filter(Household.objects.filter(territory=territory, anonymised_at__isnull=True))
     log_action(
         request.user,
@@ -287,7 +293,8 @@ OPEN_STAGES = [(s.value, s.label) for s in (Stage.NEW, Stage.FIRST_INTERVIEW, St
 def bulk(request: HttpRequest, code: str) -> HttpResponse:
     """Assign an advisor to, or move to an open stage, the files ticked in the list."""
     territory = get_territory_or_404(request, code)
-    chosen = Household.objects.filter(territory=territory, pk__in=request.POST.getlist("households")[:500])
+    ids = [value for value in request.POST.getlist("households")[:500] if re.fullmatch(r"[0-9]{1,12}", value)]
+    chosen = Household.objects.filter(territory=territory, pk__in=ids)
     action = request.POST.get("action")
     if not chosen.exists():
         messages.error(request, _("Tick at least one file."))
@@ -453,6 +460,8 @@ def assign(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     household = get_household_or_404(request, code, pk)
+    if request.method == "GET":
+        log_action(request.user, "prospect.read", household)
     form = HouseholdEditForm(request.POST or None, instance=household)
     members = MembersFormSet(request.POST or None, instance=household, prefix="members")
     if request.method == "POST" and form.is_valid() and members.is_valid():
@@ -495,8 +504,13 @@ def my_day(request: HttpRequest) -> HttpResponse:
     """An advisor's day: overdue and due follow-ups, new applications in their territories."""
     today = timezone.localdate()
     scope = request.user.scope
-    mine = FollowUp.objects.open().filter(assignee=request.user).select_related("household__territory")
     territories = scope.staff_territory_ids if not scope.is_admin else Territory.objects.values_list("pk", flat=True)
+    mine = (
+        FollowUp.objects.open()
+        .filter(assignee=request.user, household__territory__in=territories, household__anonymised_at__isnull=True)
+        .select_related("household__territory")
+        .prefetch_related(Prefetch("household__members", queryset=Person.objects.filter(is_main_contact=True)))
+    )
     new = (
         Household.objects.filter(territory__in=territories, stage=Stage.NEW, anonymised_at__isnull=True)
         .filter(Q(advisor=request.user) | Q(advisor__isnull=True))
@@ -592,7 +606,7 @@ def merge(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     household = get_household_or_404(request, code, pk)
     other_id = request.POST.get("other") or request.GET.get("other")
     other = None
-    if other_id and str(other_id).isdigit() and int(other_id) != household.pk:
+    if other_id and re.fullmatch(r"[0-9]{1,12}", str(other_id)) and int(other_id) != household.pk:
         other = Household.objects.filter(territory=household.territory, pk=other_id, anonymised_at__isnull=True).first()
     if other is None:
         if other_id:
@@ -603,6 +617,8 @@ def merge(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         merge_households(household, other, take, request.user)
         messages.success(request, _("The two files are merged."))
         return redirect(household.get_absolute_url())
+    log_action(request.user, "prospect.read", household, {"compared_with": other.pk})
+    log_action(request.user, "prospect.read", other, {"compared_with": household.pk})
     differences = []
     for name in MERGEABLE_FIELDS:
         field = Household._meta.get_field(name)
