@@ -532,3 +532,18 @@ def test_my_day_stays_within_the_advisors_territories_and_a_bounded_number_of_qu
     with django_assert_max_num_queries(12):
         page = client.get(reverse("prospects:my_day")).text
     assert "Hélène Léger" in page and "Secret Lot" not in page
+
+
+def test_board_and_committee_list_stay_within_a_bounded_number_of_queries(
+    world, client_for, django_assert_max_num_queries
+):
+    for i in range(40):
+        household = make_household(world.territory_a, last_name=f"Nom{i}")
+        household.villages_of_interest.add(world.village_a1)
+        record_consents(household, {"follow_up": True, "sharing": True}, "fr", source="test")
+    advisor, volunteer = client_for("advisor_a"), client_for("volunteer_a1")
+    with django_assert_max_num_queries(14):
+        assert advisor.get(reverse("prospects:board", args=["gers"])).status_code == 200
+    with django_assert_max_num_queries(10):
+        page = volunteer.get(reverse("prospects:village_list", args=["gers", "lectoure"]))
+    assert page.text.count('href="/territoires/gers/villages/lectoure/candidats/') == 25  # one page

@@ -116,6 +116,7 @@ def submit_application(request: HttpRequest, territory: Territory, form: Applica
         advisor = advisors_round_robin(territory)
         if advisor is not None:
             Household.objects.filter(pk=result.household.pk).update(advisor=advisor)
+            log_action(None, "prospect.assigned", result.household, {"to": str(advisor), "automatic": True})
     send_email(
         data["email"],
         "application-received",
