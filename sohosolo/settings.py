@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "sohosolo.territory",
     "sohosolo.privacy",
     "sohosolo.prospects",
+    "sohosolo.events",
 ]
 
 MIDDLEWARE = [

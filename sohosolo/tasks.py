@@ -46,11 +46,19 @@ def _clean_up_imports() -> Task:
     return clean_up_imports
 
 
+def _event_task(name: str) -> Task:
+    from sohosolo.events import tasks
+
+    return getattr(tasks, name)
+
+
 # Later issues add their jobs here (reminders, follow-ups, retention).
 PERIODIC_JOBS = [
     PeriodicJob("prune_task_results", timedelta(hours=24), prune_task_results),
     PeriodicJob("clear_expired_sessions", timedelta(hours=24), clear_expired_sessions),
     PeriodicJob("clean_up_imports", timedelta(hours=1), _clean_up_imports()),
+    PeriodicJob("send_event_reminders", timedelta(minutes=15), _event_task("send_event_reminders")),
+    PeriodicJob("generate_event_occurrences", timedelta(hours=24), _event_task("generate_event_occurrences")),
 ]
 
 

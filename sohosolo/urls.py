@@ -21,6 +21,7 @@ urlpatterns += i18n_patterns(
     path("", include("sohosolo.accounts.urls")),
     path("", include("sohosolo.territory.urls")),
     path("", include("sohosolo.prospects.urls")),
+    path("", include("sohosolo.events.urls")),
     prefix_default_language=False,
 )
 

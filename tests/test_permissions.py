@@ -119,6 +119,10 @@ EXPECTED: dict[str, tuple[Callable[[World], list], dict[str, int]]] = {
             ("prospects:import_cancel", only(STAFF_POST_ONLY)),
         )
     },
+    "events:calendar": (lambda w: [], every(200)),
+    "events:detail": (lambda w: [w.territory_a.code, w.event.pk], every(200)),
+    "events:ics": (lambda w: [w.territory_a.code, w.event.pk], every(200)),
+    "events:cancel": (lambda w: ["not-a-token"], every(404)),
     "admin:index": (lambda w: [], every(302) | {"platform_admin": 200}),
 }
 
@@ -177,6 +181,20 @@ def world_with_admin(world):
     Person.objects.create(household=world.household, is_main_contact=True, first_name="Hélène", last_name="Durand")
     world.household.villages_of_interest.add(world.village_a1)
     record_consents(world.household, {"follow_up": True, "sharing": True}, "fr", source="test")
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sohosolo.events.models import Event
+
+    start = timezone.now() + timedelta(days=10)
+    world.event = Event.objects.create(
+        territory=world.territory_a,
+        kind="info_meeting",
+        title_fr="Réunion d'information",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+    )
     return world
 
 

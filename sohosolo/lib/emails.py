@@ -15,10 +15,15 @@ from django.utils import translation
 
 
 @task()
-def deliver_email(to: list[str], subject: str, body: str, html: str = "", language: str = "fr") -> int:
+def deliver_email(
+    to: list[str], subject: str, body: str, html: str = "", language: str = "fr", attachments: list | None = None
+) -> int:
+    """`attachments`: [filename, text content, MIME type] triples (text, so that the task's arguments stay JSON)."""
     message = EmailMultiAlternatives(subject=subject, body=body, to=to, headers={"Content-Language": language})
     if html:
         message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments or []:
+        message.attach(filename, content, mimetype)
     return message.send()
 
 
@@ -32,11 +37,13 @@ def render_email(name: str, context: dict, language: str) -> tuple[str, str, str
     return subject, body, html
 
 
-def send_email(to: str, name: str, context: dict, language: str | None = None):
+def send_email(to: str, name: str, context: dict, language: str | None = None, attachments: list | None = None):
     """Render email `name` for `to` in `language` (default: French) and queue its delivery."""
     language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
     subject, body, html = render_email(name, context, language)
-    return deliver_email.enqueue(to=[to], subject=subject, body=body, html=html, language=language)
+    return deliver_email.enqueue(
+        to=[to], subject=subject, body=body, html=html, language=language, attachments=attachments or []
+    )
 
 
 def send_email_to_user(user, name: str, context: dict):

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from sohosolo.events.calendar import invitation
+from sohosolo.events.models import Audience, Event, Kind, Registration
+from sohosolo.events.services import RegistrationRefused, cancel, register
+from sohosolo.privacy.consents import WORDINGS
+from sohosolo.privacy.models import Consent
+from sohosolo.prospects.models import Interaction
+from sohosolo.prospects.services import PersonData, find_duplicate, receive_application
+
+PAGE_SIZE = 20
+
+
+class RegistrationForm(forms.Form):
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=80)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=80)
+    email = forms.EmailField(label=gettext_lazy("Email address"), max_length=254)
+    people = forms.IntegerField(label=gettext_lazy("Number of people"), min_value=1, max_value=10, initial=1)
+    language = forms.ChoiceField(label=gettext_lazy("Language for our emails"), choices=settings.LANGUAGES)
+    consent_follow_up = forms.BooleanField(label=WORDINGS[Consent.Purpose.FOLLOW_UP][1], required=False)
+    join_waiting_list = forms.BooleanField(
+        label=gettext_lazy("If the event is full, put me on the waiting list"), required=False, initial=True
+    )
+
+
+@require_GET
+def calendar(request: HttpRequest) -> HttpResponse:
+    """The public calendar: information meetings, open workshops and other public events to come."""
+    events = Event.objects.upcoming().public().select_related("territory", "commune").with_seats()
+    kind = request.GET.get("kind", "")
+    if kind in Kind.values:
+        events = events.filter(kind=kind)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "events/calendar.html", {"page": page, "kind": kind, "kinds": Kind.choices})
+
+
+def public_event_or_404(code: str, pk: int) -> Event:
+    return get_object_or_404(
+        Event.objects.select_related("territory", "commune"), pk=pk, territory__code=code, audience=Audience.PUBLIC
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    event = public_event_or_404(code, pk)
+    form = RegistrationForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    if request.method == "POST" and form.is_valid():
+        try:
+            registered = register_visitor(event, form.cleaned_data)
+        except RegistrationRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            if registered.waiting:
+                message = _("You are on the waiting list. We will tell you by email when a seat frees up.")
+            else:
+                message = _("You are registered. A confirmation is on its way by email.")
+            messages.success(request, message)
+            return redirect(event.get_absolute_url())
+    context = {"event": event, "form": form, "seats_left": event.seats_left()}
+    return render(request, "events/detail.html", context, status=400 if form.errors else 200)
+
+
+@transaction.atomic
+def register_visitor(event: Event, data: dict):
+    """Register someone without an account; link them to their prospect file, or open one if they agreed."""
+    household = find_duplicate(event.territory, data["email"], "", data["first_name"], data["last_name"], "")
+    if household is None and data["consent_follow_up"]:
+        household = receive_application(
+            event.territory,
+            PersonData(first_name=data["first_name"], last_name=data["last_name"], email=data["email"]),
+            [],
+            {"source": "website"},
+            [],
+            {Consent.Purpose.FOLLOW_UP: True},
+            data["language"],
+            source_label="event registration",
+        ).household
+    registered = register(
+        event,
+        name=f"{data['first_name']} {data['last_name']}",
+        email=data["email"],
+        people=data["people"],
+        language=data["language"],
+        join_waiting_list=data["join_waiting_list"],
+        household=household,
+    )
+    if household is not None:
+        Interaction.objects.create(
+            household=household,
+            kind=Interaction.Kind.EVENT,
+            summary=_("Registered for %(event)s on %(date)s%(waiting)s.")
+            % {
+                "event": event.title_fr,
+                "date": event.starts_at.strftime("%d/%m/%Y"),
+                "waiting": _(" (waiting list)") if registered.waiting else "",
+            },
+            data={"event": event.pk, "registration": registered.registration.pk},
+        )
+    return registered
+
+
+@require_http_methods(["GET", "POST"])
+def cancel_registration(request: HttpRequest, token: str) -> HttpResponse:
+    """One click from the email: the link itself is the secret; the page asks to confirm, then frees the seat."""
+    registration = get_object_or_404(Registration.objects.select_related("event__territory"), token=token)
+    if request.method == "POST" and registration.status != Registration.Status.CANCELLED:
+        cancel(registration)
+        messages.success(request, _("Your registration is cancelled. Thank you for telling us."))
+        return redirect("events:cancel", token=token)
+    return render(request, "events/cancel.html", {"registration": registration, "event": registration.event})
+
+
+@require_GET
+def ics(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    event = public_event_or_404(code, pk)
+    response = HttpResponse(invitation(event), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}.ics"'
+    return response
