@@ -141,3 +141,29 @@ def test_the_public_calendar_lists_upcoming_public_events_only(meeting, world):
     )
     page = html.unescape(Client().get(reverse("events:calendar")).text)
     assert "Réunion d'information" in page and "Ancienne réunion" not in page and "Comité de Lectoure" not in page
+
+
+def test_a_members_workshop_is_seen_and_booked_by_members_only(world, client_for, meeting):
+    workshop = Event.objects.create(
+        territory=world.territory_a,
+        kind="workshop",
+        audience="members",
+        title_fr="Trouver ses premiers clients",
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        capacity=20,
+    )
+    url = reverse("events:detail", args=["gers", workshop.pk])
+    assert Client().get(url).status_code == 404
+    assert client_for("volunteer_a1").get(url).status_code == 404
+    member = client_for("member")
+    page = member.get(url)
+    assert page.status_code == 200 and 'value="member@example.fr"' in page.text  # known details, prefilled
+    assert "Trouver ses premiers clients" in member.get(reverse("events:calendar")).text
+    member.post(
+        url,
+        {"first_name": "Thomas", "last_name": "Member", "email": "member@example.fr", "people": "1", "language": "en"},
+    )
+    registration = Registration.objects.get(event=workshop)
+    assert registration.user == world.users["member"] and registration.household is None
+    assert not Household.objects.exists()  # a club member is no prospect

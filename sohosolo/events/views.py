@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from sohosolo.privacy.consents import WORDINGS
 from sohosolo.privacy.models import Consent
 from sohosolo.prospects.models import Interaction
 from sohosolo.prospects.services import PersonData, find_duplicate, receive_application
+from sohosolo.territory.models import Village
 
 PAGE_SIZE = 20
 
@@ -34,10 +36,30 @@ class RegistrationForm(forms.Form):
     )
 
 
+def visible_events(user):
+    """The events `user` may see: public ones; club events for members and the team; committee meetings for the
+    village's volunteers and the team; invitation-only events for the team."""
+    visible = Q(audience=Audience.PUBLIC)
+    if user.is_authenticated:
+        scope = user.scope
+        if scope.is_admin:
+            return Event.objects.all()
+        team = scope.staff_territory_ids
+        visible |= Q(territory__in=team)
+        visible |= Q(audience=Audience.MEMBERS, territory__in=scope.member_territory_ids)
+        visible |= Q(audience=Audience.VOLUNTEERS, village__in=scope.volunteer_village_ids)
+        visible |= Q(
+            audience=Audience.VOLUNTEERS,
+            village__isnull=True,
+            territory__in=Village.objects.filter(pk__in=scope.volunteer_village_ids).values("territory"),
+        )
+    return Event.objects.filter(visible)
+
+
 @require_GET
 def calendar(request: HttpRequest) -> HttpResponse:
-    """The public calendar: information meetings, open workshops and other public events to come."""
-    events = Event.objects.upcoming().public().select_related("territory", "commune").with_seats()
+    """The calendar: information meetings, open workshops and other events to come that this visitor may see."""
+    events = visible_events(request.user).upcoming().select_related("territory", "commune").with_seats()
     kind = request.GET.get("kind", "")
     if kind in Kind.values:
         events = events.filter(kind=kind)
@@ -45,19 +67,25 @@ def calendar(request: HttpRequest) -> HttpResponse:
     return render(request, "events/calendar.html", {"page": page, "kind": kind, "kinds": Kind.choices})
 
 
-def public_event_or_404(code: str, pk: int) -> Event:
+def visible_event_or_404(request: HttpRequest, code: str, pk: int) -> Event:
+    """An event this visitor may see; 404 for anyone else (a members' workshop stays unknown to outsiders)."""
     return get_object_or_404(
-        Event.objects.select_related("territory", "commune"), pk=pk, territory__code=code, audience=Audience.PUBLIC
+        visible_events(request.user).select_related("territory", "commune"), pk=pk, territory__code=code
     )
 
 
 @require_http_methods(["GET", "POST"])
 def detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    event = public_event_or_404(code, pk)
-    form = RegistrationForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    event = visible_event_or_404(request, code, pk)
+    user = request.user if request.user.is_authenticated else None
+    initial = {"language": request.LANGUAGE_CODE}
+    if user is not None:  # members and volunteers register from their account: their details are known
+        first, _space, last = user.full_name.partition(" ")
+        initial |= {"first_name": first, "last_name": last, "email": user.email, "language": user.language}
+    form = RegistrationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            registered = register_visitor(event, form.cleaned_data)
+            registered = register_visitor(event, form.cleaned_data, user=user)
         except RegistrationRefused as refusal:
             form.add_error(None, str(refusal))
         else:
@@ -72,7 +100,7 @@ def detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 
 
 @transaction.atomic
-def register_visitor(event: Event, data: dict):
+def register_visitor(event: Event, data: dict, user=None):
     """Register someone without an account; link them to their prospect file, or open one if they agreed."""
     household = find_duplicate(event.territory, data["email"], "", data["first_name"], data["last_name"], "")
     if household is None and data["consent_follow_up"]:
@@ -94,6 +122,7 @@ def register_visitor(event: Event, data: dict):
         language=data["language"],
         join_waiting_list=data["join_waiting_list"],
         household=household,
+        user=user,
     )
     if household is not None:
         Interaction.objects.create(
@@ -123,7 +152,7 @@ def cancel_registration(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def ics(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    event = public_event_or_404(code, pk)
+    event = visible_event_or_404(request, code, pk)
     response = HttpResponse(invitation(event), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="event-{event.pk}.ics"'
     return response
