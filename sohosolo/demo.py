@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from faker import Faker
 
 from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
+from sohosolo.events.demo import load_events
 from sohosolo.prospects.demo import load_prospects
 from sohosolo.territory.communes import load_communes
 from sohosolo.territory.models import SERVICES, BroadbandQuality, Commune, Goal, Hub, Territory, Village, Weekday
@@ -245,8 +246,13 @@ def load_demo(prospects_scale: float = 1.0) -> dict[str, int]:
         )
         for code, scale in PROSPECTS_SCALE.items()
     ]
+    events = [
+        load_events(territories[code], rng, timezone.localdate(), scale * prospects_scale)
+        for code, scale in PROSPECTS_SCALE.items()
+    ]
     return {
         "prospects": sum(p["households"] for p in prospects),
+        "event registrations": sum(e["registrations"] for e in events),
         "settled families": sum(p["settled families"] for p in prospects),
         "territories": len(territories),
         "villages": len(villages),

@@ -123,6 +123,23 @@ EXPECTED: dict[str, tuple[Callable[[World], list], dict[str, int]]] = {
     "events:detail": (lambda w: [w.territory_a.code, w.event.pk], every(200)),
     "events:ics": (lambda w: [w.territory_a.code, w.event.pk], every(200)),
     "events:cancel": (lambda w: ["not-a-token"], every(404)),
+    "events:public_feed": (lambda w: [w.territory_a.code], every(200)),
+    "events:private_feed": (lambda w: ["not-a-token"], every(404)),  # the token is the secret, not the session
+    "events:my_calendar": (lambda w: [], every(200, anonymous=302)),
+    # The team's side of events (territory A's information meeting, world.event).
+    "events:staff_list": (lambda w: [w.territory_a.code], only(TEAM_A)),
+    "events:staff_create": (lambda w: [w.territory_a.code], only(TEAM_A)),
+    **{
+        name: (lambda w: [w.territory_a.code, w.event.pk], only(TEAM_A))
+        for name in ("events:staff_detail", "events:staff_edit", "events:staff_message", "events:attendance")
+    },
+    "events:staff_export": (lambda w: [w.territory_a.code, w.event.pk, "csv"], only(TEAM_A)),
+    "events:walk_in": (lambda w: [w.territory_a.code, w.event.pk], only(STAFF_POST_ONLY)),
+    "events:mark_attendance": (lambda w: [w.territory_a.code, w.event.pk, 1], only(STAFF_POST_ONLY)),
+    "events:village_meetings": (
+        lambda w: [w.territory_a.code, w.village_a1.slug],
+        only(TEAM_A | {"volunteer_a1": 200}),
+    ),
     "admin:index": (lambda w: [], every(302) | {"platform_admin": 200}),
 }
 

@@ -84,7 +84,7 @@ class EventQuerySet(models.QuerySet):
     def with_seats(self) -> EventQuerySet:
         """Each event with `seats_taken`: the people of its confirmed registrations."""
         return self.annotate(
-            seats_taken=Sum("registrations__people", filter=Q(registrations__status=Registration.Status.CONFIRMED))
+            confirmed_people=Sum("registrations__people", filter=Q(registrations__status=Registration.Status.CONFIRMED))
         )
 
 
@@ -161,8 +161,8 @@ class Event(models.Model):
         return ", ".join(p for p in parts if p) or self.online_url
 
     def seats_taken(self) -> int:
-        if hasattr(self, "_seats_taken"):
-            return self._seats_taken
+        if hasattr(self, "confirmed_people"):  # counted by EventQuerySet.with_seats()
+            return self.confirmed_people or 0
         total = self.registrations.filter(status=Registration.Status.CONFIRMED).aggregate(n=Sum("people"))["n"]
         return total or 0
 
