@@ -167,3 +167,41 @@ def test_a_members_workshop_is_seen_and_booked_by_members_only(world, client_for
     registration = Registration.objects.get(event=workshop)
     assert registration.user == world.users["member"] and registration.household is None
     assert not Household.objects.exists()  # a club member is no prospect
+
+
+def test_the_team_creates_a_series_and_changes_it_for_all_future_dates(world, client_for):
+    from sohosolo.events.models import Series
+
+    client = client_for("advisor_a")
+    start = timezone.localdate() + timedelta(days=1)
+    data = {
+        "kind": "info_meeting",
+        "audience": "public",
+        "title_fr": "Réunion d'information",
+        "title_en": "",
+        "description_fr": "",
+        "description_en": "",
+        "frequency": "weekly",
+        "interval": "2",
+        "weekday": "1",
+        "week_of_month": "1",
+        "start_time": "18:00",
+        "duration_minutes": "90",
+        "starts_on": start.isoformat(),
+        "ends_on": "",
+        "commune": "32013",
+        "address": "CCI",
+        "online_url": "",
+        "capacity": "25",
+    }
+    response = client.post(reverse("events:series_list", args=["gers"]), data)
+    assert response.status_code == 302
+    series = Series.objects.get()
+    dates = list(series.events.order_by("starts_at"))
+    assert len(dates) >= 8 and all(timezone.localtime(e.starts_at).weekday() == 1 for e in dates)
+    assert {timezone.localtime(e.starts_at).strftime("%H:%M") for e in dates} == {"18:00"}
+    client.post(reverse("events:series_edit", args=["gers", series.pk]), data | {"start_time": "19:00"})
+    assert {timezone.localtime(e.starts_at).strftime("%H:%M") for e in series.events.all()} == {"19:00"}
+    assert client_for("advisor_b").get(reverse("events:series_edit", args=["gers", series.pk])).status_code == 404
+    bad = client.post(reverse("events:series_list", args=["gers"]), data | {"ends_on": "2000-01-01"})
+    assert bad.status_code == 400 and Series.objects.count() == 1

@@ -120,6 +120,8 @@ EXPECTED: dict[str, tuple[Callable[[World], list], dict[str, int]]] = {
         )
     },
     "events:calendar": (lambda w: [], every(200)),
+    "events:series_list": (lambda w: [w.territory_a.code], only(TEAM_A)),
+    "events:series_edit": (lambda w: [w.territory_a.code, w.series.pk], only(TEAM_A)),
     "events:detail": (lambda w: [w.territory_a.code, w.event.pk], every(200)),
     "events:ics": (lambda w: [w.territory_a.code, w.event.pk], every(200)),
     "events:cancel": (lambda w: ["not-a-token"], every(404)),
@@ -205,6 +207,18 @@ def world_with_admin(world):
     from sohosolo.events.models import Event
 
     start = timezone.now() + timedelta(days=10)
+    from sohosolo.events.models import Series
+
+    world.series = Series.objects.create(
+        territory=world.territory_a,
+        kind="info_meeting",
+        title_fr="Réunion d'information",
+        frequency="weekly",
+        interval=2,
+        weekday=1,
+        start_time="18:00",
+        starts_on=start.date(),
+    )
     world.event = Event.objects.create(
         territory=world.territory_a,
         kind="info_meeting",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sohosolo.events import feeds, staff_views, views
+from sohosolo.events import feeds, series_views, staff_views, views
 
 app_name = "events"
 
@@ -29,4 +29,6 @@ urlpatterns += [
     path(
         "territoires/<slug:code>/villages/<slug:slug>/reunions/", staff_views.village_meetings, name="village_meetings"
     ),
+    path("territoires/<slug:code>/evenements/series/", series_views.series_list, name="series_list"),
+    path("territoires/<slug:code>/evenements/series/<int:pk>/", series_views.series_edit, name="series_edit"),
 ]
