@@ -311,7 +311,8 @@ def test_marking_present_writes_the_timeline_once_and_absent_afterwards_only_add
     attended = household.interactions.filter(kind=Interaction.Kind.EVENT)
     assert attended.count() == 1
     assert (
-        attended.get().summary == f"Attended Réunion d'information on {timezone.localtime(event.starts_at):%d/%m/%Y}."
+        attended.get().summary
+        == f"A participé à « Réunion d'information » le {timezone.localtime(event.starts_at):%d/%m/%Y}."
     )
     page = client.get(household.get_absolute_url()).text
     assert html.escape(attended.get().summary) in page  # the prospect's file shows it

@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -385,25 +385,27 @@ def note_in_timeline(registration: Registration, attendance: str, actor) -> None
     if entries.filter(data__attendance=attendance).exists():
         return
     names = {"event": event.title_fr, "date": event_date(event)}
-    if attendance == PRESENT:
-        kind, summary = Interaction.Kind.EVENT, _("Attended %(event)s on %(date)s.") % names
-    elif entries.filter(data__attendance=PRESENT).exists():
-        kind = Interaction.Kind.NOTE
-        summary = _("Marked absent from %(event)s on %(date)s, after first being marked present.") % names
-    else:
-        kind, summary = Interaction.Kind.NOTE, _("Did not come to %(event)s on %(date)s.") % names
-    Interaction.objects.create(
-        household=household,
-        kind=kind,
-        summary=summary,
-        author=actor,
-        occurred_at=min(timezone.now(), event.starts_at),
-        data={"event": event.pk, "registration": registration.pk, "attendance": attendance},
-    )
-    if attendance == PRESENT:
-        day = timezone.localtime(event.starts_at).date()
-        Household.objects.filter(pk=household.pk, last_contact_on__lt=day).update(last_contact_on=day)
-    household.refresh_search_text()
+    # The timeline is the team's record: written in the team's language, whoever takes the attendance.
+    with translation.override(settings.LANGUAGE_CODE):
+        if attendance == PRESENT:
+            kind, summary = Interaction.Kind.EVENT, _("Attended %(event)s on %(date)s.") % names
+        elif entries.filter(data__attendance=PRESENT).exists():
+            kind = Interaction.Kind.NOTE
+            summary = _("Marked absent from %(event)s on %(date)s, after first being marked present.") % names
+        else:
+            kind, summary = Interaction.Kind.NOTE, _("Did not come to %(event)s on %(date)s.") % names
+        Interaction.objects.create(
+            household=household,
+            kind=kind,
+            summary=summary,
+            author=actor,
+            occurred_at=min(timezone.now(), event.starts_at),
+            data={"event": event.pk, "registration": registration.pk, "attendance": attendance},
+        )
+        if attendance == PRESENT:
+            day = timezone.localtime(event.starts_at).date()
+            Household.objects.filter(pk=household.pk, last_contact_on__lt=day).update(last_contact_on=day)
+        household.refresh_search_text()
 
 
 @transaction.atomic

@@ -59,7 +59,13 @@ def visible_events(user):
 @require_GET
 def calendar(request: HttpRequest) -> HttpResponse:
     """The calendar: information meetings, open workshops and other events to come that this visitor may see."""
-    events = visible_events(request.user).upcoming().select_related("territory", "commune").with_seats()
+    events = (
+        visible_events(request.user)
+        .upcoming()
+        .select_related("territory", "commune")
+        .with_seats()
+        .order_by("starts_at")
+    )
     kind = request.GET.get("kind", "")
     if kind in Kind.values:
         events = events.filter(kind=kind)
