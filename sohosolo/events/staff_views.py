@@ -412,7 +412,9 @@ def note_in_timeline(registration: Registration, attendance: str, actor) -> None
 def record_attendance(registration: Registration, attendance: str, actor) -> Registration:
     # Locked, so that two quick taps never write the timeline twice.
     registration = (
-        Registration.objects.select_for_update().select_related("event__territory", "household").get(pk=registration.pk)
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("event__territory", "household")
+        .get(pk=registration.pk)
     )
     if registration.attendance != attendance:
         registration.attendance = attendance
