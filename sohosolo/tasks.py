@@ -10,7 +10,9 @@ from django.db.models import Q
 from django.tasks import Task, task
 from django.utils import timezone
 
+from sohosolo.events.tasks import generate_event_occurrences, send_event_reminders
 from sohosolo.models import PeriodicJobRun
+from sohosolo.prospects.tasks import clean_up_imports
 
 
 @task()
@@ -40,25 +42,13 @@ class PeriodicJob:
     task: Task
 
 
-def _clean_up_imports() -> Task:
-    from sohosolo.prospects.tasks import clean_up_imports
-
-    return clean_up_imports
-
-
-def _event_task(name: str) -> Task:
-    from sohosolo.events import tasks
-
-    return getattr(tasks, name)
-
-
 # Later issues add their jobs here (reminders, follow-ups, retention).
 PERIODIC_JOBS = [
     PeriodicJob("prune_task_results", timedelta(hours=24), prune_task_results),
     PeriodicJob("clear_expired_sessions", timedelta(hours=24), clear_expired_sessions),
-    PeriodicJob("clean_up_imports", timedelta(hours=1), _clean_up_imports()),
-    PeriodicJob("send_event_reminders", timedelta(minutes=15), _event_task("send_event_reminders")),
-    PeriodicJob("generate_event_occurrences", timedelta(hours=24), _event_task("generate_event_occurrences")),
+    PeriodicJob("clean_up_imports", timedelta(hours=1), clean_up_imports),
+    PeriodicJob("send_event_reminders", timedelta(minutes=15), send_event_reminders),
+    PeriodicJob("generate_event_occurrences", timedelta(hours=24), generate_event_occurrences),
 ]
 
 

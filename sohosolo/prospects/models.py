@@ -144,6 +144,12 @@ class HouseholdQuerySet(models.QuerySet):
             .filter(consents__pk=F("latest_sharing"), consents__given=True, consents__withdrawn_at__isnull=True)
         )
 
+    def with_main_contact(self) -> HouseholdQuerySet:
+        """Each household with `main_contacts`, its main contact in a list: one query for a whole page."""
+        return self.prefetch_related(
+            models.Prefetch("members", queryset=Person.objects.filter(is_main_contact=True), to_attr="main_contacts")
+        )
+
     def search(self, text: str) -> HouseholdQuerySet:
         """Every word must appear in the names, emails, phones, towns or notes; accents and case ignored."""
         qs = self
@@ -298,10 +304,15 @@ class Person(models.Model):
         return self.full_name
 
     def save(self, *args, **kwargs) -> None:
+        self.fill_keys()
+        super().save(*args, **kwargs)
+
+    def fill_keys(self) -> Person:
+        """The forms used to find this person again (bulk_create skips save(): call it first)."""
         self.email = self.email.strip().lower()
         self.phone_key = phone_key(self.phone)
         self.name_key = name_key(f"{self.first_name} {self.last_name}")
-        super().save(*args, **kwargs)
+        return self
 
     @property
     def full_name(self) -> str:

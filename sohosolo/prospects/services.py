@@ -100,9 +100,7 @@ def receive_application(
             territory=territory, language=language, first_contact_on=today, last_contact_on=today, **details
         )
         Person.objects.create(household=household, is_main_contact=True, **contact.__dict__)
-        Person.objects.bulk_create(Person(household=household, **m.__dict__) for m in members)
-        for member in household.members.all():
-            member.save()  # keys for matching
+        Person.objects.bulk_create(Person(household=household, **m.__dict__).fill_keys() for m in members)
         Interaction.objects.create(
             household=household,
             kind=Interaction.Kind.APPLICATION,

@@ -148,9 +148,7 @@ def prospect_list(request: HttpRequest, code: str) -> HttpResponse:
     form = ProspectFilterForm(territory, request.GET or None)
     households = form.filter(Household.objects.filter(territory=territory, anonymised_at__isnull=True))
     page = Paginator(
-        households.select_related("territory", "advisor").prefetch_related(
-            Prefetch("members", queryset=Person.objects.filter(is_main_contact=True), to_attr="main_contacts")
-        ),
+        households.select_related("territory", "advisor").with_main_contact(),
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     counts = dict(
@@ -184,9 +182,7 @@ EXPORT_BATCH = 2000
 
 def export_rows(households):
     """One row per household, read in batches (bounded memory and queries whatever the number of files)."""
-    households = households.select_related("advisor", "settled_commune").prefetch_related(
-        Prefetch("members", queryset=Person.objects.filter(is_main_contact=True), to_attr="main_contacts")
-    )
+    households = households.select_related("advisor", "settled_commune").with_main_contact()
     for household in households.iterator(chunk_size=EXPORT_BATCH):
         main = household.main_contacts[0] if household.main_contacts else None
         yield [
@@ -275,9 +271,7 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
         cards = (
             households.filter(stage=stage)
             .select_related("territory", "advisor")
-            .prefetch_related(
-                Prefetch("members", queryset=Person.objects.filter(is_main_contact=True), to_attr="main_contacts")
-            )
+            .with_main_contact()
             .order_by("-last_contact_on", "-pk")[:BOARD_CARDS]
         )
         columns.append((stage, counts.get(stage.value, 0), cards))
@@ -516,9 +510,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
         Household.objects.filter(territory__in=territories, stage=Stage.NEW, anonymised_at__isnull=True)
         .filter(Q(advisor=request.user) | Q(advisor__isnull=True))
         .select_related("territory")
-        .prefetch_related(
-            Prefetch("members", queryset=Person.objects.filter(is_main_contact=True), to_attr="main_contacts")
-        )
+        .with_main_contact()
         .order_by("-created_at")[:30]
     )
     context = {
@@ -541,13 +533,7 @@ SHARED_FIELDS = ["activity", "timeline", "tenure", "housing_type", "rooms", "vil
 def village_prospects(request: HttpRequest, code: str, slug: str) -> HttpResponse:
     """The households that agreed to share their project with this village's committee, and only what they shared."""
     village = get_village_or_404(request, code, slug)
-    households = (
-        Household.objects.shared_with_village(village)
-        .prefetch_related(
-            Prefetch("members", queryset=Person.objects.filter(is_main_contact=True), to_attr="main_contacts")
-        )
-        .order_by("-last_contact_on")
-    )
+    households = Household.objects.shared_with_village(village).with_main_contact().order_by("-last_contact_on")
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request, "prospects/village_prospects.html", {"village": village, "territory": village.territory, "page": page}
