@@ -76,6 +76,10 @@ INSTALLED_APPS = [
     "sohosolo.privacy",
     "sohosolo.prospects",
     "sohosolo.events",
+    "sohosolo.housing",
+    "sohosolo.network",
+    "sohosolo.committees",
+    "sohosolo.results",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,10 @@ urlpatterns += i18n_patterns(
     path("", include("sohosolo.territory.urls")),
     path("", include("sohosolo.prospects.urls")),
     path("", include("sohosolo.events.urls")),
+    path("", include("sohosolo.housing.urls")),
+    path("", include("sohosolo.network.urls")),
+    path("", include("sohosolo.committees.urls")),
+    path("", include("sohosolo.results.urls")),
     prefix_default_language=False,
 )
 

@@ -12,24 +12,12 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import translation
 
+from tests import matrix_committees, matrix_housing, matrix_network, matrix_privacy, matrix_results
 from tests.conftest import PERSONAS, World
+from tests.matrix import STAFF_POST_ONLY, TEAM_A, every, only
 
 # Namespaces tested as a whole through one page (the Django admin has hundreds of generated patterns).
 WHOLE_NAMESPACES = {"admin": "admin:index"}
-
-TEAM_A = {"platform_admin": 200, "manager_a": 200, "advisor_a": 200}
-# POST-only staff actions: a GET is refused (405) once the user is known to be staff; no data is shown either way.
-STAFF_POST_ONLY = {"platform_admin": 405, "manager_a": 405, "advisor_a": 405, "advisor_b": 405}
-
-
-def only(allowed: dict[str, int], anonymous: int = 302, others: int = 404) -> dict[str, int]:
-    """Expected codes: `allowed` personas as given, anonymous sent to sign in, everybody else 404."""
-    return {persona: allowed.get(persona, others) for persona in PERSONAS} | {"anonymous": anonymous}
-
-
-def every(code: int, anonymous: int | None = None) -> dict[str, int]:
-    return dict.fromkeys(PERSONAS, code) | ({"anonymous": anonymous} if anonymous else {})
-
 
 # name → (URL arguments from the world, expected status per persona)
 EXPECTED: dict[str, tuple[Callable[[World], list], dict[str, int]]] = {
@@ -144,6 +132,11 @@ EXPECTED: dict[str, tuple[Callable[[World], list], dict[str, int]]] = {
     ),
     "admin:index": (lambda w: [], every(302) | {"platform_admin": 200}),
 }
+# Each later app declares its own lines (tests/matrix_<app>.py) and the objects its URLs need.
+APP_MATRICES = [matrix_housing, matrix_network, matrix_committees, matrix_results, matrix_privacy]
+for _matrix in APP_MATRICES:
+    assert not set(_matrix.EXPECTED) & set(EXPECTED), f"{_matrix.__name__} declares a URL twice"
+    EXPECTED |= _matrix.EXPECTED
 
 
 def url_names(patterns=None, namespace: str = "") -> set[str]:
@@ -226,6 +219,8 @@ def world_with_admin(world):
         starts_at=start,
         ends_at=start + timedelta(hours=2),
     )
+    for matrix in APP_MATRICES:
+        matrix.build(world)
     return world
 
 

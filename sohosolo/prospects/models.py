@@ -335,6 +335,11 @@ class Interaction(models.Model):
         NOTE = "note", _("Note")
         APPLICATION = "application", _("Application received")
         STAGE = "stage", _("Stage changed")
+        REFERRAL = "referral", _("Referred to a village")
+        PROPOSAL = "proposal", _("Housing proposal")
+        INTRODUCTION = "introduction", _("Introduction")
+        WELCOME = "welcome", _("Welcome in the village")
+        PRIVACY = "privacy", _("Privacy request")
 
     household = models.ForeignKey(Household, models.CASCADE, related_name="interactions", verbose_name=_("household"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.NOTE)

@@ -18,6 +18,7 @@ def welcome_sequence(household_id: int, actor_id: int | None = None) -> dict:
     from sohosolo.privacy.models import Consent
     from sohosolo.prospects.models import Household, Interaction
     from sohosolo.prospects.services import welcome_follow_ups
+    from sohosolo.prospects.signals import household_settled
     from sohosolo.territory.models import Village
 
     with transaction.atomic():
@@ -46,6 +47,7 @@ def welcome_sequence(household_id: int, actor_id: int | None = None) -> dict:
             author_id=actor_id,
             data={"welcome_sequence": settling, "committee_told": told},
         )
+        household_settled.send(sender=Household, household=household, village=village, actor_id=actor_id)
     return {"follow_ups": len(follow_ups), "committee_told": told}
 
 
