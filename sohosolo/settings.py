@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "sohosolo.network",
     "sohosolo.committees",
     "sohosolo.results",
+    "sohosolo.intranet",
 ]
 
 MIDDLEWARE = [

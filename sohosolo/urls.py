@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("", include("sohosolo.network.urls")),
     path("", include("sohosolo.committees.urls")),
     path("", include("sohosolo.results.urls")),
+    path("", include("sohosolo.intranet.urls")),
     prefix_default_language=False,
 )
 

@@ -12,7 +12,14 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import translation
 
-from tests import matrix_committees, matrix_housing, matrix_network, matrix_privacy, matrix_results
+from tests import (
+    matrix_committees,
+    matrix_housing,
+    matrix_intranet,
+    matrix_network,
+    matrix_privacy,
+    matrix_results,
+)
 from tests.conftest import PERSONAS, World
 from tests.matrix import STAFF_POST_ONLY, TEAM_A, every, only
 
@@ -133,7 +140,7 @@ EXPECTED: dict[str, tuple[Callable[[World], list], dict[str, int]]] = {
     "admin:index": (lambda w: [], every(302) | {"platform_admin": 200}),
 }
 # Each later app declares its own lines (tests/matrix_<app>.py) and the objects its URLs need.
-APP_MATRICES = [matrix_housing, matrix_network, matrix_committees, matrix_results, matrix_privacy]
+APP_MATRICES = [matrix_housing, matrix_network, matrix_intranet, matrix_committees, matrix_results, matrix_privacy]
 for _matrix in APP_MATRICES:
     assert not set(_matrix.EXPECTED) & set(EXPECTED), f"{_matrix.__name__} declares a URL twice"
     EXPECTED |= _matrix.EXPECTED

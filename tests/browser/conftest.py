@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PASSWORD
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -106,3 +108,16 @@ def shot(page, name: str) -> None:
         return
     SHOTS_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS_DIR / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"), full_page=True)
+
+
+def assert_no_sideways_scroll(page, what: str) -> None:
+    scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll_width <= inner_width, f"{what} scrolls sideways: {scroll_width}px > {inner_width}px"
+
+
+def sign_in(page, live_server, user) -> None:
+    page.goto(live_server.url + "/compte/connexion/")
+    page.locator("input[name=username]").fill(user.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/espace/$"))

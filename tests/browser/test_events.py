@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.conftest import _new_page, assert_accessible, shot
-from tests.browser.test_prospects import assert_no_sideways_scroll, make_household, sign_in
+from tests.browser.conftest import _new_page, assert_accessible, assert_no_sideways_scroll, shot, sign_in
+from tests.browser.test_prospects import make_household
 
 SMALL_PHONE = {"width": 375, "height": 800}
 

@@ -12,23 +12,9 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, shot
-from tests.conftest import PASSWORD
+from tests.browser.conftest import assert_accessible, assert_no_sideways_scroll, shot, sign_in
 
 FORM_FILL_WAIT_MS = 4500  # the form's minimum filling time (MIN_FILL_SECONDS = 4), and a margin
-
-
-def assert_no_sideways_scroll(page, what: str) -> None:
-    scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert scroll_width <= inner_width, f"{what} scrolls sideways: {scroll_width}px > {inner_width}px"
-
-
-def sign_in(page, live_server, user) -> None:
-    page.goto(live_server.url + "/compte/connexion/")
-    page.locator("input[name=username]").fill(user.email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/espace/$"))
 
 
 def make_household(world, first_name="Hélène", last_name="Léger"):

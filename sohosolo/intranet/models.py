@@ -1,0 +1,1 @@
+"""Intranet: news, discussions, documents, notice board."""
