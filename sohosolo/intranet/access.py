@@ -1,8 +1,8 @@
 """Who may see what of a territory's intranet, from the user's roles (one query for the volunteers' territories).
 
-    access = intranet_access(request.user)
-    territory = get_intranet_territory_or_404(request, code)   # 404 unless the user has any place in it
-    posts = Post.objects.filter(access.posts_q())
+access = intranet_access(request.user)
+territory = get_intranet_territory_or_404(request, code)   # 404 unless the user has any place in it
+posts = Post.objects.filter(access.posts_q())
 """
 
 from __future__ import annotations

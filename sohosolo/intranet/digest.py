@@ -70,9 +70,7 @@ def territory_news(start: datetime, end: datetime) -> dict[int, TerritoryNews]:
 def readers(territory_ids) -> dict[int, IntranetAccess]:
     """Each active person with a role in these territories, with what their roles open (one query)."""
     kinds: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
-    rows = Role.objects.filter(territory__in=territory_ids, user__is_active=True).exclude(
-        kind=RoleKind.PLATFORM_ADMIN
-    )
+    rows = Role.objects.filter(territory__in=territory_ids, user__is_active=True).exclude(kind=RoleKind.PLATFORM_ADMIN)
     for user_id, kind, territory_id in rows.values_list("user_id", "kind", "territory_id"):
         kinds[user_id][kind].add(territory_id)
     return {

@@ -146,14 +146,14 @@ class Document(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("intranet:document_download", args=[self.territory.code, self.pk])
+
     @property
     def extension(self) -> str:
         from sohosolo.intranet.uploads import ALLOWED_TYPES
 
         return ALLOWED_TYPES.get(self.content_type, ("", ""))[0]
-
-    def get_absolute_url(self) -> str:
-        return reverse("intranet:document_download", args=[self.territory.code, self.pk])
 
 
 class NoticeRequest(models.Model):
@@ -163,7 +163,9 @@ class NoticeRequest(models.Model):
         NEED = "need", _("Skill needed")
         OFFER = "offer", _("Offer of help")
 
-    territory = models.ForeignKey(Territory, models.CASCADE, related_name="notice_requests", verbose_name=_("territory"))
+    territory = models.ForeignKey(
+        Territory, models.CASCADE, related_name="notice_requests", verbose_name=_("territory")
+    )
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.NEED)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), max_length=5000)
@@ -185,6 +187,9 @@ class NoticeRequest(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("intranet:notice_detail", args=[self.territory.code, self.pk])
+
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
@@ -192,9 +197,6 @@ class NoticeRequest(models.Model):
     @property
     def skill_list(self) -> list[str]:
         return [skill.strip() for skill in self.skills.split(",") if skill.strip()]
-
-    def get_absolute_url(self) -> str:
-        return reverse("intranet:notice_detail", args=[self.territory.code, self.pk])
 
 
 class NoticeMessage(models.Model):

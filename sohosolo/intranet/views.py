@@ -26,7 +26,7 @@ from sohosolo.intranet.forms import (
     ReplyForm,
     ThreadForm,
 )
-from sohosolo.intranet.models import Document, NoticeMessage, NoticeRequest, Post, Space, Thread
+from sohosolo.intranet.models import Document, NoticeRequest, Post, Space, Thread
 from sohosolo.lib.emails import send_email_to_user
 from sohosolo.privacy.audit import log_action
 from sohosolo.territory.models import Territory
