@@ -22,7 +22,7 @@ EXPECTED: dict = {
     # The index sends a user of one intranet straight to it; the admin (all territories) gets the list.
     "intranet:index": (
         lambda w: [],
-        only({persona: 302 for persona in INTRANET_A} | {"platform_admin": 200, "advisor_b": 302}),
+        only(dict.fromkeys(INTRANET_A, 302) | {"platform_admin": 200, "advisor_b": 302}),
     ),
     "intranet:home": (code, only(INTRANET_A)),
     "intranet:post_list": (code, only(INTRANET_A)),

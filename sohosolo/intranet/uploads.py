@@ -85,19 +85,21 @@ def is_plain_text(upload: UploadedFile) -> bool:
 def check_document(upload: UploadedFile) -> str:
     """The content's MIME type; ValidationError with a message for the person when the file is refused."""
     if upload.size == 0:
-        raise ValidationError(_("The file is empty."))
+        raise ValidationError(_("The file is empty."), code="empty")
     if upload.size > max_bytes():
         raise ValidationError(
             _("The file weighs %(size)s; the largest accepted is %(max)s.")
-            % {"size": filesizeformat(upload.size), "max": filesizeformat(max_bytes())}
+            % {"size": filesizeformat(upload.size), "max": filesizeformat(max_bytes())},
+            code="too_large",
         )
     mime = sniff(upload)
     if mime is None:
         raise ValidationError(
-            _("This kind of file is not accepted. Send a PDF, an image (JPEG, PNG, WebP), an office document or text.")
+            _("This kind of file is not accepted. Send a PDF, an image (JPEG, PNG, WebP), an office document or text."),
+            code="file_type",
         )
     if mime == "application/pdf" and not pdf_looks_whole(upload):
-        raise ValidationError(_("This PDF seems damaged or incomplete: it cannot be opened."))
+        raise ValidationError(_("This PDF seems damaged or incomplete: it cannot be opened."), code="damaged_pdf")
     return mime
 
 
