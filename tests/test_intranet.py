@@ -318,3 +318,37 @@ def test_the_intranet_home_shows_each_reader_their_parts(world, client_for):
 def test_the_intranet_link_is_in_my_space(world, client_for):
     page = client_for("volunteer_a1").get(reverse("staff_home")).content.decode()
     assert reverse("intranet:index") in page
+
+
+# --- Demo -----------------------------------------------------------------------------------------------------------
+
+
+def test_the_demo_intranet_is_complete_and_readable(world, client_for):
+    import random
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from sohosolo.intranet.demo import load_intranet
+    from sohosolo.intranet.models import NoticeMessage, NoticeRequest
+    from sohosolo.intranet.uploads import check_document
+
+    from sohosolo.accounts.models import RoleKind
+    from tests.conftest import make_user
+
+    for i in range(3):
+        make_user(f"m{i}@example.fr", f"Member {i}", (RoleKind.MEMBER, world.territory_a))
+    counts = load_intranet(world.territory_a, random.Random(1), timezone.now())
+    assert counts["intranet posts"] >= 5 and counts["discussions"] >= 6 and counts["documents"] >= 4
+    assert NoticeRequest.objects.filter(closed_at=None).exists() and NoticeMessage.objects.exists()
+    # Every demo file passes the same content checks as an upload, and opens for its readers.
+    for document in Document.objects.all():
+        content = document.file.read()
+        assert check_document(SimpleUploadedFile(document.filename, content)) == document.content_type
+        readers = {"volunteers": "volunteer_a1", "members": "member", "everyone": "partner"}
+        response = client_for(readers[document.audience]).get(url("document_download", world, document.pk))
+        assert response.status_code == 200
+    for thread in Thread.objects.all():
+        assert thread.reply_count == thread.replies.count() > 0
+    # Something new last week, so that the first digest has news.
+    assert Post.objects.filter(published_at__gte=timezone.now() - timezone.timedelta(days=7)).exists()

@@ -66,7 +66,7 @@ CLUB_THREADS = [
     ("Un espace de coworking à Auch ?", ["Très intéressé, deux jours par semaine.", "Moi aussi, pour les réunions.",
                                         "Je connais un local libre près de la cathédrale."]),
     ("Fibre : retours d'expérience", ["Raccordé en trois semaines à Saint-Clar.", "Toujours en ADSL à Aignan…"]),
-    ("Covoiturage vers la gare d'Agen", ["Je fais le trajet chaque lundi matin."]),
+    ("Covoiturage vers la gare d'Agen", ["Je fais le trajet chaque lundi matin.", "Je peux vous rejoindre à Lectoure !"]),
     ("Apéro du club en terrasse", ["Bonne idée, à Fleurance ?", "Va pour Fleurance !"]),
 ]  # fmt: skip
 
