@@ -10,6 +10,7 @@ import random
 from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
+from django.utils.text import slugify
 
 from sohosolo.accounts.models import RoleKind, User
 from sohosolo.intranet.models import (
@@ -66,7 +67,8 @@ CLUB_THREADS = [
     ("Un espace de coworking à Auch ?", ["Très intéressé, deux jours par semaine.", "Moi aussi, pour les réunions.",
                                         "Je connais un local libre près de la cathédrale."]),
     ("Fibre : retours d'expérience", ["Raccordé en trois semaines à Saint-Clar.", "Toujours en ADSL à Aignan…"]),
-    ("Covoiturage vers la gare d'Agen", ["Je fais le trajet chaque lundi matin.", "Je peux vous rejoindre à Lectoure !"]),
+    ("Covoiturage vers la gare d'Agen", ["Je fais le trajet chaque lundi matin.",
+                                        "Je peux vous rejoindre à Lectoure !"]),
     ("Apéro du club en terrasse", ["Bonne idée, à Fleurance ?", "Va pour Fleurance !"]),
 ]  # fmt: skip
 
@@ -198,6 +200,7 @@ def load_intranet(territory: Territory, rng: random.Random, now: datetime) -> di
         reply.thread_id = reply.thread.pk
         reply.save()
 
+    storage = Document._meta.get_field("file").storage
     for days, audience, title, description, kind in DOCUMENTS:
         lines = [description, territory.name, "", "Document de démonstration."]
         if kind == "pdf":
@@ -216,7 +219,11 @@ def load_intranet(territory: Territory, rng: random.Random, now: datetime) -> di
             uploaded_by=team[0],
             uploaded_at=ago(days),
         )
-        document.file.save("demo", ContentFile(content), save=False)
+        # Fixed names, overwritten: loading the demo again (tests do, often) leaves no stray files behind.
+        name = f"intranet/demo/{territory.code}/{slugify(title)}{'.pdf' if kind == 'pdf' else '.txt'}"
+        if storage.exists(name):
+            storage.delete(name)
+        document.file.name = storage.save(name, ContentFile(content))
         document.save()
 
     notices = []
