@@ -329,11 +329,10 @@ def test_the_demo_intranet_is_complete_and_readable(world, client_for):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
+    from sohosolo.accounts.models import RoleKind
     from sohosolo.intranet.demo import load_intranet
     from sohosolo.intranet.models import NoticeMessage, NoticeRequest
     from sohosolo.intranet.uploads import check_document
-
-    from sohosolo.accounts.models import RoleKind
     from tests.conftest import make_user
 
     for i in range(3):

@@ -68,6 +68,7 @@ def render_page(request: HttpRequest, template: str, context: dict) -> HttpRespo
         spaces = access.spaces(territory.pk)
         context["nav_spaces"] = [(value, label) for value, label in Space.choices if value in spaces]
         context["nav_notice_board"] = access.sees_notice_board(territory.pk)
+        context["nav_section"] = request.resolver_match.url_name.split("_")[0]
     return render(request, template, context)
 
 
