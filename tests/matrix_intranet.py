@@ -36,6 +36,8 @@ EXPECTED: dict = {
         lambda w: [w.territory_a.code, "club", w.intranet_club_thread.pk],
         only(CLUB_A),
     ),
+    "intranet:thread_delete": (lambda w: [w.territory_a.code, "club", w.intranet_club_thread.pk], POST_ONLY),
+    "intranet:reply_delete": (lambda w: [w.territory_a.code, "club", w.intranet_club_thread.pk, 1], POST_ONLY),
     "intranet:document_list": (code, only(INTRANET_A)),
     "intranet:document_upload": (code, TEAM_WRITES),
     "intranet:document_download": (lambda w: [w.territory_a.code, w.intranet_document.pk], only(VOLUNTEERS_A)),

@@ -176,6 +176,26 @@ def test_volunteers_discuss_with_the_team_and_members_in_the_club(world, client_
     assert client_for("manager_a").get(url("thread_list", world, "nowhere")).status_code == 404
 
 
+def test_the_team_moderates_and_authors_take_back_their_replies(world, client_for):
+    thread = Thread.objects.create(territory=world.territory_a, space=Space.VILLAGES, title="t", body="b")
+    mine = Reply.objects.create(thread=thread, author=world.users["volunteer_a1"], body="à moi")
+    other = Reply.objects.create(thread=thread, author=world.users["volunteer_a2"], body="à elle")
+    Thread.objects.filter(pk=thread.pk).update(reply_count=2)
+    delete = url("reply_delete", world, "villages", thread.pk, other.pk)
+    assert client_for("volunteer_a1").post(delete).status_code == 403  # not theirs
+    assert client_for("member").post(delete).status_code == 404  # not their space
+    assert (
+        client_for("volunteer_a1").post(url("reply_delete", world, "villages", thread.pk, mine.pk)).status_code == 302
+    )
+    assert client_for("advisor_a").post(delete).status_code == 302
+    thread.refresh_from_db()
+    assert thread.reply_count == 0 and not thread.replies.exists()
+    assert client_for("volunteer_a1").post(url("thread_delete", world, "villages", thread.pk)).status_code == 403
+    assert client_for("manager_a").post(url("thread_delete", world, "villages", thread.pk)).status_code == 302
+    assert not Thread.objects.exists()
+    assert ActionLog.objects.filter(action__startswith="intranet.").count() == 3
+
+
 def test_an_empty_reply_is_refused_with_a_message(world, client_for):
     thread = Thread.objects.create(territory=world.territory_a, space=Space.CLUB, title="t", body="b")
     response = client_for("member").post(url("thread_detail", world, "club", thread.pk), {"body": ""})

@@ -174,6 +174,13 @@ def test_the_week_runs_monday_to_monday_in_paris():
     assert (start, end) == (datetime(2026, 11, 9, tzinfo=PARIS), datetime(2026, 11, 16, tzinfo=PARIS))
 
 
+def test_the_digest_leaves_on_monday_morning_not_at_night(news):
+    send_digests(datetime(2026, 11, 9, 8, 0, tzinfo=PARIS))  # the week before, sent in its time
+    mail.outbox.clear()
+    assert send_digests(datetime(2026, 11, 16, 3, 0, tzinfo=PARIS)) == 0  # at night: nothing new goes out
+    assert send_digests(datetime(2026, 11, 16, 7, 5, tzinfo=PARIS)) == 8
+
+
 def test_the_digest_is_a_periodic_job():
     assert any(job.name == "send_intranet_digests" for job in PERIODIC_JOBS)
 

@@ -1,9 +1,10 @@
 """The weekly digest: each person gets, once a week, what is new in the intranets they belong to, and only what
 their roles let them read there (the same rules as the pages: sohosolo/intranet/access.py).
 
-The week runs from Monday 00:00 to Monday 00:00, Paris time. The job may run any time in the following week, as
-often as it likes: the DigestDelivery row, unique per person and week, is written before the email is queued, so
-nobody gets the same week twice even if two workers run it at once.
+The week runs from Monday 00:00 to Monday 00:00, Paris time; its digest leaves from Monday SEND_HOUR o'clock, not in
+the middle of the night. The job may run any time in the following week, as often as it likes: the DigestDelivery
+row, unique per person and week, is written before the email is queued, so nobody gets the same week twice even if
+two workers run it at once.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from sohosolo.intranet.access import IntranetAccess
 from sohosolo.intranet.models import DigestDelivery, Document, NoticeRequest, Post, Thread
 from sohosolo.lib.emails import send_email_to_user
 from sohosolo.territory.models import Territory
+
+SEND_HOUR = 7
 
 
 def week_bounds(now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -108,7 +111,8 @@ def news_for(access: IntranetAccess, news: dict[int, TerritoryNews], user_id: in
 
 def send_digests(now: datetime | None = None) -> int:
     """Send last week's digest to everyone who has something new to read and has not had it; return how many."""
-    start, end = week_bounds(now)
+    # Before Monday SEND_HOUR, the last week is still the one before: already sent, so nothing goes out at night.
+    start, end = week_bounds((now or timezone.now()) - timedelta(hours=SEND_HOUR))
     week = start.date()
     news = territory_news(start, end)
     if not news:

@@ -17,6 +17,12 @@ urlpatterns = [
     path(base + "actualites/<int:pk>/supprimer/", views.post_delete, name="post_delete"),
     path(base + "discussions/<str:space>/", views.thread_list, name="thread_list"),
     path(base + "discussions/<str:space>/<int:pk>/", views.thread_detail, name="thread_detail"),
+    path(base + "discussions/<str:space>/<int:pk>/supprimer/", views.thread_delete, name="thread_delete"),
+    path(
+        base + "discussions/<str:space>/<int:pk>/reponses/<int:reply_id>/supprimer/",
+        views.reply_delete,
+        name="reply_delete",
+    ),
     path(base + "documents/", views.document_list, name="document_list"),
     path(base + "documents/ajouter/", views.document_upload, name="document_upload"),
     path(base + "documents/<int:pk>/", views.document_download, name="document_download"),

@@ -26,7 +26,7 @@ from sohosolo.intranet.forms import (
     ReplyForm,
     ThreadForm,
 )
-from sohosolo.intranet.models import Document, NoticeRequest, Post, Space, Thread
+from sohosolo.intranet.models import Document, NoticeRequest, Post, Reply, Space, Thread
 from sohosolo.lib.emails import send_email_to_user
 from sohosolo.privacy.audit import log_action
 from sohosolo.territory.models import Territory
@@ -205,11 +205,43 @@ def thread_detail(request: HttpRequest, code: str, space: str, pk: int) -> HttpR
         "territory": territory,
         "space": space,
         "space_label": Space(space).label,
+        "is_team": intranet_access(request.user).is_team(territory.pk),
         "thread": thread,
         "page": page,
         "form": form,
     }
     return render_page(request, "intranet/thread_detail.html", context)
+
+
+@role_required
+@require_POST
+def thread_delete(request: HttpRequest, code: str, space: str, pk: int) -> HttpResponse:
+    """The team moderates: a discussion goes with its replies."""
+    territory = get_intranet_territory_or_404(request, code)
+    require_space(request, territory, space)
+    thread = get_object_or_404(Thread, pk=pk, territory=territory, space=space)
+    require_team(request, territory)
+    log_action(request.user, "intranet.thread_deleted", thread, {"title": thread.title}, territory=territory)
+    thread.delete()
+    messages.success(request, _("The discussion is deleted."))
+    return redirect("intranet:thread_list", territory.code, space)
+
+
+@role_required
+@require_POST
+def reply_delete(request: HttpRequest, code: str, space: str, pk: int, reply_id: int) -> HttpResponse:
+    """Its author takes a reply back, or the team removes it."""
+    territory = get_intranet_territory_or_404(request, code)
+    require_space(request, territory, space)
+    reply = get_object_or_404(Reply, pk=reply_id, thread_id=pk, thread__territory=territory, thread__space=space)
+    if reply.author_id != request.user.pk:
+        require_team(request, territory)
+    with transaction.atomic():
+        log_action(request.user, "intranet.reply_deleted", reply.thread, {"reply": reply.pk}, territory=territory)
+        reply.delete()
+        Thread.objects.filter(pk=pk, reply_count__gt=0).update(reply_count=F("reply_count") - 1)
+    messages.success(request, _("The reply is deleted."))
+    return redirect("intranet:thread_detail", territory.code, space, pk)
 
 
 # --- Documents ------------------------------------------------------------------------------------------------------
