@@ -71,6 +71,18 @@ def test_a_post_with_a_script_is_read_on_a_phone_without_running(live_world, pag
     page.goto(live_server.url + "/intranet/gers/documents/ajouter/")
     check(page, "document-form")
 
+    # Deleting asks first: dismissed, the post stays; accepted, it goes.
+    post = Post.objects.get()
+    page.goto(live_server.url + f"/intranet/gers/actualites/{post.pk}/")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("button", name="Supprimer cette actualité").click()
+    page.wait_for_timeout(300)
+    assert Post.objects.filter(pk=post.pk).exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Supprimer cette actualité").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Actualités")
+    assert not Post.objects.filter(pk=post.pk).exists()
+
 
 def test_a_member_posts_on_the_notice_board_from_a_phone(live_world, small_phone, live_server):
     from sohosolo.intranet.models import NoticeRequest
