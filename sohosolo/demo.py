@@ -19,6 +19,7 @@ from faker import Faker
 
 from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
 from sohosolo.events.demo import load_events
+from sohosolo.intranet.demo import load_intranet
 from sohosolo.prospects.demo import load_prospects
 from sohosolo.territory.communes import load_communes
 from sohosolo.territory.models import SERVICES, BroadbandQuality, Commune, Goal, Hub, Territory, Village, Weekday
@@ -250,6 +251,8 @@ def load_demo(prospects_scale: float = 1.0) -> dict[str, int]:
         load_events(territories[code], rng, timezone.localdate(), scale * prospects_scale)
         for code, scale in PROSPECTS_SCALE.items()
     ]
+    for code in territories:
+        load_intranet(territories[code], rng, timezone.now())
     return {
         "prospects": sum(p["households"] for p in prospects),
         "event registrations": sum(e["registrations"] for e in events),

@@ -11,6 +11,7 @@ from django.tasks import Task, task
 from django.utils import timezone
 
 from sohosolo.events.tasks import generate_event_occurrences, send_event_reminders
+from sohosolo.intranet.tasks import send_intranet_digests
 from sohosolo.models import PeriodicJobRun
 from sohosolo.prospects.tasks import clean_up_imports
 
@@ -49,6 +50,8 @@ PERIODIC_JOBS = [
     PeriodicJob("clean_up_imports", timedelta(hours=1), clean_up_imports),
     PeriodicJob("send_event_reminders", timedelta(minutes=15), send_event_reminders),
     PeriodicJob("generate_event_occurrences", timedelta(hours=24), generate_event_occurrences),
+    # Every hour: last week's digest goes out early on Monday, and to whoever gets a role later in the week.
+    PeriodicJob("send_intranet_digests", timedelta(hours=1), send_intranet_digests),
 ]
 
 
