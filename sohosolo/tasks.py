@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.tasks import Task, task
 from django.utils import timezone
 
+from sohosolo.committees.tasks import remind_welcome_actions
 from sohosolo.events.tasks import generate_event_occurrences, send_event_reminders
 from sohosolo.models import PeriodicJobRun
 from sohosolo.prospects.tasks import clean_up_imports
@@ -49,6 +50,7 @@ PERIODIC_JOBS = [
     PeriodicJob("clean_up_imports", timedelta(hours=1), clean_up_imports),
     PeriodicJob("send_event_reminders", timedelta(minutes=15), send_event_reminders),
     PeriodicJob("generate_event_occurrences", timedelta(hours=24), generate_event_occurrences),
+    PeriodicJob("remind_welcome_actions", timedelta(hours=24), remind_welcome_actions),
 ]
 
 
