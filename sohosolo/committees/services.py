@@ -9,7 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
+from sohosolo.accounts.models import CommitteeFunction, RoleKind, User
 from sohosolo.committees.models import (
     WELCOME_ACTIONS,
     CommitteeFollowUp,
