@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from faker import Faker
 
 from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
+from sohosolo.committees.demo import load_committees
 from sohosolo.events.demo import load_events
 from sohosolo.prospects.demo import load_prospects
 from sohosolo.territory.communes import load_communes
@@ -250,8 +251,10 @@ def load_demo(prospects_scale: float = 1.0) -> dict[str, int]:
         load_events(territories[code], rng, timezone.localdate(), scale * prospects_scale)
         for code, scale in PROSPECTS_SCALE.items()
     ]
+    committees = [load_committees(territories[code], rng, timezone.localdate()) for code in PROSPECTS_SCALE]
     return {
         "prospects": sum(p["households"] for p in prospects),
+        "committee referrals": sum(c["referrals"] for c in committees),
         "event registrations": sum(e["registrations"] for e in events),
         "settled families": sum(p["settled families"] for p in prospects),
         "territories": len(territories),
