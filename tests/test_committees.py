@@ -500,3 +500,22 @@ def test_a_dropped_household_leaves_the_committees_views(world, client_for):
         .status_code
         == 404
     )
+
+
+def test_the_committee_pages_read_in_english(world, client_for):
+    from django.utils import translation
+
+    household = make_household(world)
+    refer_household(household, [world.village_a1], "Loves the market", world.users["advisor_a"])
+    visit = plan_visit(household, world.village_a1, timezone.now() - timedelta(hours=1), [], "", None)
+    checklist = create_welcome_checklist(household, world.village_a1)
+    client = client_for("volunteer_a1")
+    with translation.override("en"):
+        urls = [committee_url("dashboard"), committee_url("visit", visit.pk), committee_url("checklist", checklist.pk)]
+        activity = reverse("committees:activity", args=["gers"])
+    assert all(url.startswith("/en/") for url in urls)
+    assert "Committee of Lectoure at work" in client.get(urls[0]).text
+    page = html.unescape(client.get(urls[1]).text)
+    assert "How did it go?" in page and "Very interested" in page
+    assert "Introduction at the town hall" in client.get(urls[2]).text
+    assert "Committees' activity" in html.unescape(client_for("advisor_a").get(activity).text)

@@ -5,7 +5,7 @@
 
 Counts are over the days from `start` to `end` included (Europe/Paris); `last_activity` is the date of the
 committee's latest recorded work up to `end` (a visit recorded, a welcome action or follow-up done, a referral
-received), or None. Six queries whatever the number of villages.
+received), or None. Ten queries whatever the number of villages.
 """
 
 from __future__ import annotations
