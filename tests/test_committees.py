@@ -519,3 +519,16 @@ def test_the_committee_pages_read_in_english(world, client_for):
     assert "How did it go?" in page and "Very interested" in page
     assert "Introduction at the town hall" in client.get(urls[2]).text
     assert "Committees' activity" in html.unescape(client_for("advisor_a").get(activity).text)
+
+
+def test_planning_a_visit_shows_who_can_guide_and_when(world, client_for):
+    household = make_household(world)
+    household.villages_of_interest.add(world.village_a1)
+    Availability.objects.create(user=world.users["volunteer_a1"], village=world.village_a1, when="Le samedi matin")
+    page = client_for("advisor_a").get(committee_url("visit_plan")).text
+    assert "Bernard Volunteer — peut guider : Le samedi matin" in page
+    Availability.objects.update(away_until=timezone.localdate() + timedelta(days=3))
+    page = client_for("advisor_a").get(committee_url("visit_plan")).text
+    assert "Bernard Volunteer — absent jusqu'au" in html.unescape(page)
+    page = client_for("advisor_a").get(reverse("committees:household_visit", args=["gers", household.pk])).text
+    assert "Bernard Volunteer (Lectoure)" in page and "Monique Volunteer (Marciac)" in page

@@ -114,24 +114,25 @@ def load_committees(territory: Territory, rng: random.Random, today: date) -> di
         interest = [v for v in interest if v.pk not in quiet]
         if not interest or rng.random() > 0.8:
             continue
-        village = interest[0]
         advisor = household.advisor_id
         referred_on = max(household.first_contact_on, household.last_contact_on - timedelta(days=rng.randint(20, 90)))
         note = rng.choice(REFERRAL_NOTES)
-        referrals.append(
-            Referral(
-                household=household, village=village, note=note, referred_by_id=advisor, created_at=at(referred_on)
-            )
-        )
+        chosen = interest[:2]  # their first two villages of interest
+        referrals += [
+            Referral(household=household, village=v, note=note, referred_by_id=advisor, created_at=at(referred_on))
+            for v in chosen
+        ]
         interactions.append(
             Interaction(
                 household=household,
                 kind=Interaction.Kind.REFERRAL,
                 occurred_at=at(referred_on, 11),
-                summary=f"Orienté vers le comité d'accueil de {village.name}." + (f"\n{note}" if note else ""),
+                summary=f"Orienté vers le comité d'accueil de {', '.join(v.name for v in chosen)}."
+                + (f"\n{note}" if note else ""),
                 author_id=advisor,
             )
         )
+        village = rng.choice(chosen)
         if household.stage != Stage.VISIT and rng.random() > 0.2:
             continue
         coming = rng.random() < 0.3
@@ -203,7 +204,8 @@ def load_committees(territory: Territory, rng: random.Random, today: date) -> di
             due = checklist.settled_on + timedelta(days=days)
             assignee = referent if position == 0 or not crew else rng.choice(crew)
             done_on = due + timedelta(days=rng.randint(-10, 15))
-            done = done_on < today and rng.random() < 0.85
+            # Long-past actions are nearly all done; a few recent ones are late.
+            done = done_on < today and rng.random() < (0.97 if due < today - timedelta(days=120) else 0.8)
             actions.append(
                 WelcomeAction(
                     checklist=checklist,

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from sohosolo.committees.models import Availability, CommitteeFollowUp, Interest, Visit, VisitOutcome, WelcomeAction
@@ -39,6 +40,23 @@ class ReferralForm(forms.Form):
         ).order_by("name")
 
 
+def guide_label(user, availability: Availability | None) -> str:
+    """A volunteer as the one planning a visit needs to see them: can they guide, and when."""
+    name = user.full_name or user.email
+    if availability is None:
+        return name
+    if availability.is_away:
+        return _("%(name)s — away until %(date)s") % {
+            "name": name,
+            "date": date_format(availability.away_until, "d/m/Y"),
+        }
+    if not availability.can_guide:
+        return _("%(name)s — does not guide visits") % {"name": name}
+    if availability.when:
+        return _("%(name)s — can guide: %(when)s") % {"name": name, "when": availability.when}
+    return _("%(name)s — can guide") % {"name": name}
+
+
 def guides_field(queryset) -> VolunteerChoiceField:
     return VolunteerChoiceField(
         label=_("Guiding volunteers"), queryset=queryset, required=False, widget=forms.CheckboxSelectMultiple
@@ -64,6 +82,8 @@ class VisitForm(forms.ModelForm):
         self.fields["household"].label_from_instance = first_name
         self.fields["household"].label = _("Household")
         self.fields["guides"] = guides_field(volunteers_of(village).order_by("full_name"))
+        availability = {a.user_id: a for a in Availability.objects.filter(village=village)}
+        self.fields["guides"].label_from_instance = lambda user: guide_label(user, availability.get(user.pk))
 
     def clean_starts_at(self):
         starts_at = self.cleaned_data["starts_at"]
@@ -96,7 +116,7 @@ class HouseholdVisitForm(forms.Form):
 
     def __init__(self, household: Household, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from sohosolo.accounts.models import RoleKind, User
+        from sohosolo.accounts.models import Role, RoleKind, User
 
         villages = Village.objects.filter(territory=household.territory).exclude(status=Village.Status.ENDED)
         self.fields["village"].queryset = villages.order_by("name")
@@ -104,6 +124,15 @@ class HouseholdVisitForm(forms.Form):
             User.objects.filter(roles__kind=RoleKind.VOLUNTEER, roles__village__in=villages, is_active=True)
             .distinct()
             .order_by("full_name")
+        )
+        # Each volunteer with their village, so that the advisor picks the chosen village's.
+        where: dict[int, list[str]] = {}
+        for user_id, name in Role.objects.filter(kind=RoleKind.VOLUNTEER, village__in=villages).values_list(
+            "user_id", "village__name"
+        ):
+            where.setdefault(user_id, []).append(name)
+        self.fields["guides"].label_from_instance = lambda user: (
+            f"{user.full_name or user.email} ({', '.join(sorted(where.get(user.pk, [])))})"
         )
 
     def clean(self) -> dict:
