@@ -532,3 +532,20 @@ def test_planning_a_visit_shows_who_can_guide_and_when(world, client_for):
     assert "Bernard Volunteer — absent jusqu'au" in html.unescape(page)
     page = client_for("advisor_a").get(reverse("committees:household_visit", args=["gers", household.pk])).text
     assert "Bernard Volunteer (Lectoure)" in page and "Monique Volunteer (Marciac)" in page
+
+
+def test_merging_two_files_keeps_the_committees_records(world):
+    from sohosolo.prospects.services import merge_households
+
+    keep, other = make_household(world), make_household(world, first_name="Tom")
+    refer_household(keep, [world.village_a1], "Gardée", world.users["advisor_a"])
+    refer_household(other, [world.village_a1, world.village_a2], "Doublon", world.users["advisor_a"])
+    plan_visit(other, world.village_a2, timezone.now(), [], "", None)
+    create_welcome_checklist(other, world.village_a2)
+    merge_households(keep, other, [], world.users["advisor_a"])
+    assert sorted(Referral.objects.values_list("village__name", "note")) == [
+        ("Lectoure", "Gardée"),
+        ("Marciac", "Doublon"),
+    ]
+    assert set(Referral.objects.values_list("household", flat=True)) == {keep.pk}
+    assert Visit.objects.get().household == keep and WelcomeChecklist.objects.get().household == keep

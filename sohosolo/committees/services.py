@@ -237,3 +237,11 @@ def record_follow_up(take: CommitteeFollowUp, report: str, actor) -> CommitteeFo
     )
     log_action(actor, "welcome.follow_up_recorded", household, {"follow_up": follow_up.title})
     return take
+
+
+def on_households_merging(sender, keep: Household, other: Household, **kwargs) -> None:
+    """Two files become one: the committees' records of `other` move to `keep` (one per village where both have one)."""
+    for model in (Referral, WelcomeChecklist):
+        taken = model.objects.filter(household=keep).values("village")
+        model.objects.filter(household=other).exclude(village__in=taken).update(household=keep)
+    Visit.objects.filter(household=other).update(household=keep)
