@@ -354,7 +354,9 @@ NO_SHARING = _(
 def refer(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     household = get_household_or_404(request, code, pk)
     consented = has_consent(household, Consent.Purpose.SHARING)
-    form = ReferralForm(household, request.POST or None)
+    # The villages the household is interested in come ticked.
+    interest = {"villages": list(household.villages_of_interest.values_list("pk", flat=True))}
+    form = ReferralForm(household, request.POST or None, initial=interest)
     status = 200
     if request.method == "POST":
         if not consented:
