@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from faker import Faker
 
 from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
+from sohosolo.committees.demo import load_committees
 from sohosolo.events.demo import load_events
 from sohosolo.intranet.demo import load_intranet
 from sohosolo.prospects.demo import load_prospects
@@ -253,8 +254,10 @@ def load_demo(prospects_scale: float = 1.0) -> dict[str, int]:
     ]
     for code in territories:
         load_intranet(territories[code], rng, timezone.now())
+    committees = [load_committees(territories[code], rng, timezone.localdate()) for code in PROSPECTS_SCALE]
     return {
         "prospects": sum(p["households"] for p in prospects),
+        "committee referrals": sum(c["referrals"] for c in committees),
         "event registrations": sum(e["registrations"] for e in events),
         "settled families": sum(p["settled families"] for p in prospects),
         "territories": len(territories),

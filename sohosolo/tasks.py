@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.tasks import Task, task
 from django.utils import timezone
 
+from sohosolo.committees.tasks import remind_welcome_actions
 from sohosolo.events.tasks import generate_event_occurrences, send_event_reminders
 from sohosolo.intranet.tasks import send_intranet_digests
 from sohosolo.models import PeriodicJobRun
@@ -52,6 +53,7 @@ PERIODIC_JOBS = [
     PeriodicJob("generate_event_occurrences", timedelta(hours=24), generate_event_occurrences),
     # Every hour: last week's digest goes out early on Monday, and to whoever gets a role later in the week.
     PeriodicJob("send_intranet_digests", timedelta(hours=1), send_intranet_digests),
+    PeriodicJob("remind_welcome_actions", timedelta(hours=24), remind_welcome_actions),
 ]
 
 

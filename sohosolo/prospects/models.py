@@ -11,7 +11,7 @@ from datetime import date
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -126,8 +126,8 @@ class HouseholdQuerySet(models.QuerySet):
     def followed_now(self) -> HouseholdQuerySet:
         return self.filter(stage__in=FOLLOWED_STAGES)
 
-    def shared_with_village(self, village: Village) -> HouseholdQuerySet:
-        """Files a village committee may see: the household consented to sharing and is interested in the village."""
+    def sharing_consented(self) -> HouseholdQuerySet:
+        """Files whose latest answer about sharing with the village committees is a yes, not withdrawn."""
         from sohosolo.privacy.models import Consent
 
         # The latest answer about sharing decides, as privacy.consents.has_consent does.
@@ -135,14 +135,22 @@ class HouseholdQuerySet(models.QuerySet):
             "-recorded_at", "-pk"
         )
         return (
-            self.filter(
-                villages_of_interest=village,
-                anonymised_at__isnull=True,
-                stage__in=[*FOLLOWED_STAGES, Stage.SETTLED],
-            )
+            self.filter(anonymised_at__isnull=True)
             .annotate(latest_sharing=Subquery(latest.values("pk")[:1]))
             .filter(consents__pk=F("latest_sharing"), consents__given=True, consents__withdrawn_at__isnull=True)
         )
+
+    def shared_with_village(self, village: Village) -> HouseholdQuerySet:
+        """Files a village committee may see: the household consented to sharing and is interested in the village,
+        was referred to it by the team, or settled there (committees' welcome checklist)."""
+        from sohosolo.committees.models import Referral, WelcomeChecklist
+
+        concerned = (
+            Exists(Household.villages_of_interest.through.objects.filter(household=OuterRef("pk"), village=village))
+            | Exists(Referral.objects.filter(household=OuterRef("pk"), village=village))
+            | Exists(WelcomeChecklist.objects.filter(household=OuterRef("pk"), village=village))
+        )
+        return self.filter(concerned, stage__in=[*FOLLOWED_STAGES, Stage.SETTLED]).sharing_consented()
 
     def with_main_contact(self) -> HouseholdQuerySet:
         """Each household with `main_contacts`, its main contact in a list: one query for a whole page."""

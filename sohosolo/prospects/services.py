@@ -14,6 +14,7 @@ from sohosolo.lib.text import name_key, phone_key
 from sohosolo.privacy.audit import log_action
 from sohosolo.privacy.consents import record_consents, settle_consents
 from sohosolo.prospects.models import PROJECT_FIELDS, FollowUp, Household, Interaction, Person, Stage
+from sohosolo.prospects.signals import households_merging
 
 
 @dataclass
@@ -259,6 +260,7 @@ def merge_households(keep: Household, other: Household, take_from_other: list[st
         member.save()
     other.interactions.update(household=keep)
     other.follow_ups.update(household=keep)
+    households_merging.send(sender=Household, keep=keep, other=other)
     other.consents.update(household=keep)
     settle_consents(keep)
     keep.villages_of_interest.add(*other.villages_of_interest.all())

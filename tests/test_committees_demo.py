@@ -1,0 +1,63 @@
+"""The committees' demo data agrees with the demo prospects: consent, villages, volunteers and settling."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from sohosolo.accounts.models import Role, RoleKind
+from sohosolo.committees.models import Availability, CommitteeFollowUp, Referral, Visit, WelcomeChecklist
+from sohosolo.committees.stats import activity_by_village, is_quiet
+from sohosolo.privacy.consents import has_consent
+from sohosolo.prospects.models import Household, Interaction
+
+
+@pytest.fixture
+def demo(db):
+    call_command("demo", "--prospects-scale", "0.3", verbosity=0)
+
+
+def test_demo_committees_work_only_with_consenting_households_and_their_own_volunteers(demo):
+    from django.utils import timezone
+
+    referrals = list(Referral.objects.select_related("household", "village"))
+    assert len(referrals) >= 10
+    for referral in referrals:
+        assert has_consent(referral.household, "sharing")
+        assert referral.household.villages_of_interest.filter(pk=referral.village_id).exists()
+        # What the committee sees is what was made for it.
+        assert Household.objects.shared_with_village(referral.village).filter(pk=referral.household_id).exists()
+    assert Interaction.objects.filter(kind=Interaction.Kind.REFERRAL).count() == len(
+        {r.household_id for r in referrals}
+    )
+
+    visits = list(Visit.objects.prefetch_related("guides"))
+    assert visits and any(v.recorded_at for v in visits) and any(v.starts_at > timezone.now() for v in visits)
+    for visit in visits:
+        assert Referral.objects.filter(household=visit.household_id, village=visit.village_id).exists()
+        for guide in visit.guides.all():
+            assert Role.objects.filter(user=guide, village=visit.village_id, kind=RoleKind.VOLUNTEER).exists()
+        assert visit.recorded_at is None or visit.recorded_at <= timezone.now()
+
+    checklists = list(WelcomeChecklist.objects.select_related("household", "village"))
+    assert checklists
+    for checklist in checklists:
+        assert checklist.household.stage == "settled"
+        assert checklist.household.settled_commune_id == checklist.village.commune_id
+        assert checklist.settled_on == checklist.household.settled_on
+        assert checklist.actions.count() == 6
+    assert CommitteeFollowUp.objects.exists() and Availability.objects.exists()
+
+    # The persona volunteers have something in their space; a few committees have gone quiet.
+    lectoure = (
+        Referral.objects.filter(village__slug="lectoure").exists()
+        or WelcomeChecklist.objects.filter(village__slug="lectoure").exists()
+    )
+    assert lectoure
+    from sohosolo.territory.models import Territory
+
+    gers = Territory.objects.get(code="gers")
+    today = timezone.localdate()
+    figures = activity_by_village(gers, today.replace(year=today.year - 1), today)
+    quiet = [pk for pk, row in figures.items() if is_quiet(row["last_activity"], today)]
+    assert 0 < len(quiet) < len(figures)
