@@ -85,7 +85,9 @@ def test_2008_figures_on_the_demo(gers, db):
     assert results.projection == 19  # the year is over: the projection is what happened
 
 
-def test_dashboard_shows_the_figures_in_a_bounded_number_of_queries(gers, manager, client, django_assert_max_num_queries):
+def test_dashboard_shows_the_figures_in_a_bounded_number_of_queries(
+    gers, manager, client, django_assert_max_num_queries
+):
     signed_in(client, manager.email)
     url = reverse("results:dashboard", args=[gers.code])
     client.get(url, {"annee": 2008})  # warms the map's cache, as the next visitor would find it

@@ -137,8 +137,6 @@ def progress(
     out.append(f'<line x1="{gx}" y1="2" x2="{gx}" y2="34" stroke="{GOAL}" stroke-width="3"/>')
     if projection is not None:
         px = _n(left + inner * projection / peak)
-        out.append(
-            f'<line x1="{px}" y1="4" x2="{px}" y2="32" stroke="{INK}" stroke-width="2" stroke-dasharray="3 3"/>'
-        )
+        out.append(f'<line x1="{px}" y1="4" x2="{px}" y2="32" stroke="{INK}" stroke-width="2" stroke-dasharray="3 3"/>')
     out.append("</svg>")
     return mark_safe("".join(out))  # noqa: S308 - numbers only

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
 import mimetypes
 
 from django.core.cache import cache
@@ -23,6 +24,8 @@ from sohosolo.territory.maps import departement_svg
 from sohosolo.territory.models import Commune, Territory
 
 MAP_SECONDS = 24 * 3600
+# WeasyPrint's font subsetting logs every table of every font at INFO level.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def period_label(period: Period) -> str:
@@ -46,8 +49,9 @@ def settlements_map(results: Results) -> str | None:
         for commune, families, people in results.settled_communes
     }
     title = _("Where households settled, %(period)s") % {"period": period_label(results.period)}
-    description = _("Map of the communes of département %(dep)s; the %(count)s communes where households settled are "
-                    "coloured.") % {"dep": territory.departement, "count": len(highlighted)}
+    description = _(
+        "Map of the communes of département %(dep)s; the %(count)s communes where households settled are coloured."
+    ) % {"dep": territory.departement, "count": len(highlighted)}
     digest = hashlib.sha256(repr((sorted(highlighted.items()), title, description)).encode()).hexdigest()[:24]
     key = f"results-map:{territory.departement}:{digest}"
     svg = cache.get(key)

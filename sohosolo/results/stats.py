@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from sohosolo.accounts.models import Role, RoleKind
 from sohosolo.events.models import Event, Kind, Registration
 from sohosolo.lib.text import fold
-from sohosolo.prospects.models import FOLLOWED_STAGES, Activity, Household, Interaction, Source, Stage
+from sohosolo.prospects.models import Activity, Household, Interaction, Source, Stage
 from sohosolo.territory.models import Commune, Goal, Territory, Village
 
 CLOSED_STAGES = [Stage.SETTLED, Stage.ON_HOLD, Stage.DROPPED]
@@ -51,8 +51,10 @@ DEFINITIONS = {
         "Of the files first contacted within the period, how many reached each stage to date (current stage or "
         "an earlier stage change); the rate is the share of the step before."
     ),
-    "median_days": _("Median number of days between the first contact and the settling date of the households "
-                     "settled within the period."),
+    "median_days": _(
+        "Median number of days between the first contact and the settling date of the households "
+        "settled within the period."
+    ),
     "breakdowns": _(
         "New contacts of the period by how they heard of the programme, by activity and by where they live; the "
         "French region is that of the commune of the town they gave."
@@ -61,8 +63,7 @@ DEFINITIONS = {
         "Per partner village: new contacts of the period interested in it, households settled in its commune "
         "within the period, and its committee's meetings held."
     ),
-    "events": _("Events held within the period (not cancelled); attendance: people marked present, walk-ins "
-                "included."),
+    "events": _("Events held within the period (not cancelled); attendance: people marked present, walk-ins included."),
     "club": _("People with a club member role in the territory today."),
 }
 
@@ -297,13 +298,12 @@ def regions(contacts) -> list[Row]:
     """French contacts by region: the region of the commune named like their town (the most populous one when
     several communes share the name); "Not known" when no commune matches."""
     towns = Counter(
-        {
-            town: n
-            for town, n in contacts.filter(current_country__iexact="France")
+        dict(
+            contacts.filter(current_country__iexact="France")
             .values_list("current_town")
             .annotate(n=Count("pk"))
             .order_by()
-        }
+        )
     )
     if not towns:
         return []
@@ -453,5 +453,3 @@ def compute(territory: Territory, period: Period, today: date | None = None) -> 
         events=events_held(territory, period, now),
         club_size=club_size(territory),
     )
-
-
