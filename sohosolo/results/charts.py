@@ -52,13 +52,14 @@ def columns(
     width: int = 640,
     height: int = 240,
 ) -> SafeString:
-    """Vertical bars, one per label (months, years), the value written above each bar; an optional goal line."""
-    top, bottom, left, right = 22, 34, 8, 8
+    """Vertical bars, one per label (months, years), the value written above each bar; an optional goal line,
+    `goal_label` (the goal and its value, in words) as its legend."""
+    top, bottom, left, right = (40 if goal else 22), 34, 8, 8
     inner_w, inner_h = width - left - right, height - top - bottom
     peak = max([v for _l, v in rows] + [goal or 0, 1])
     slot = inner_w / max(len(rows), 1)
     bar_w = max(2.0, slot * 0.7)
-    description = describe(rows) + (f" {goal_label}: {number_format(goal)}." if goal else "")
+    description = describe(rows) + (f" {goal_label}." if goal else "")
     out = _open(chart_id, width, height, title, description)
     base = top + inner_h
     out.append(f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="{GRID}"/>')
@@ -83,9 +84,12 @@ def columns(
             f'<line x1="{left}" y1="{y}" x2="{width - right}" y2="{y}" stroke="{GOAL}" stroke-width="2"'
             ' stroke-dasharray="6 4"/>'
         )
+        # The legend sits above the plot, where no bar or value can cover it.
         out.append(
-            f'<text x="{width - right}" y="{_n(float(y) - 5)}" text-anchor="end" font-size="11" fill="{GOAL}">'
-            f"{_e(goal_label)} {_e(number_format(goal))}</text>"
+            f'<line x1="{left}" y1="10" x2="{left + 28}" y2="10" stroke="{GOAL}" stroke-width="2"'
+            ' stroke-dasharray="6 4"/>'
+            f'<text x="{left + 34}" y="14" font-size="11" fill="{GOAL}">'
+            f"{_e(goal_label)}</text>"
         )
     out.append("</svg>")
     return mark_safe("".join(out))  # noqa: S308 - every text is escaped above
@@ -100,7 +104,8 @@ def bars(
     suffixes: Sequence[str] | None = None,
 ) -> SafeString:
     """Horizontal bars, one line per label (breakdowns, the funnel), the value (and an optional suffix) after it."""
-    line, label_w, gap = 26, min(260, width // 3), 8
+    line, label_w, gap = 26, min(250, width * 2 // 5), 8
+    room = int(label_w / 6.8)  # characters of 12-px text that fit left of the bars
     height = max(line * len(rows), line) + 6
     value_w = 110
     inner_w = width - label_w - value_w - 2 * gap
@@ -109,7 +114,7 @@ def bars(
     for i, (label, value) in enumerate(rows):
         y = 3 + i * line
         w = inner_w * value / peak
-        text = _e(label if len(label) <= 38 else label[:36] + "…")
+        text = _e(label if len(label) <= room else label[: room - 1].rstrip() + "…")
         out.append(
             f'<text x="{label_w}" y="{y + 17}" text-anchor="end" font-size="12" fill="{INK}">{text}</text>'
             f'<rect x="{label_w + gap}" y="{y + 4}" width="{_n(w)}" height="{line - 8}" fill="{BAR}"/>'

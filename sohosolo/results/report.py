@@ -88,7 +88,10 @@ def chart_set(results: Results) -> dict:
             chart_id="chart-settled-years",
             title=_("Families settled per year"),
             goal=goal.families_settled if goal else None,
-            goal_label=_("Goal %(year)s") % {"year": goal.year} if goal else "",
+            goal_label=_("Goal for %(year)s: %(families)s families")
+            % {"year": goal.year, "families": goal.families_settled}
+            if goal
+            else "",
         ),
         "funnel": charts.bars(
             [(s.label, s.count) for s in results.funnel],

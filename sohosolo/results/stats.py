@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.fields.json import KT
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models.functions import ExtractMonth, ExtractYear, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -295,8 +295,8 @@ def breakdown(qs, field_name: str, choices=None, blank_label: str | None = None)
 
 
 def regions(contacts) -> list[Row]:
-    """French contacts by region: the region of the commune named like their town (the most populous one when
-    several communes share the name); "Not known" when no commune matches."""
+    """French contacts by region: the region of the commune named like their town (several communes may share a
+    name: a metropolitan one before an overseas one, then the most populous); "Not known" when none matches."""
     towns = Counter(
         dict(
             contacts.filter(current_country__iexact="France")
@@ -308,14 +308,15 @@ def regions(contacts) -> list[Row]:
     if not towns:
         return []
     names = {fold(t) for t in towns if t}
-    region_of: dict[str, str] = {}
     communes = (
-        Commune.objects.filter(name__in=[t for t in towns if t])
+        Commune.objects.annotate(lower_name=Lower("name"))
+        .filter(lower_name__in=[t.strip().lower() for t in towns if t])
         .exclude(region_name="")
-        .order_by("population")
-        .values_list("name", "region_name")
+        .values_list("name", "region_name", "departement", "population")
     )
-    for name, region in communes:  # the most populous last, so it wins
+    region_of: dict[str, str] = {}
+    # The best candidate last, so that it wins.
+    for name, region, _dep, _pop in sorted(communes, key=lambda c: (not c[2].startswith("97"), c[3] or 0)):
         if fold(name) in names:
             region_of[fold(name)] = region
     counts: Counter[str] = Counter()
