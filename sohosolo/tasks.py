@@ -13,6 +13,7 @@ from django.utils import timezone
 from sohosolo.events.tasks import generate_event_occurrences, send_event_reminders
 from sohosolo.models import PeriodicJobRun
 from sohosolo.prospects.tasks import clean_up_imports
+from sohosolo.results.tasks import clean_up_reports
 
 
 @task()
@@ -49,6 +50,7 @@ PERIODIC_JOBS = [
     PeriodicJob("clean_up_imports", timedelta(hours=1), clean_up_imports),
     PeriodicJob("send_event_reminders", timedelta(minutes=15), send_event_reminders),
     PeriodicJob("generate_event_occurrences", timedelta(hours=24), generate_event_occurrences),
+    PeriodicJob("clean_up_reports", timedelta(hours=24), clean_up_reports),
 ]
 
 

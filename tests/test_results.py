@@ -212,7 +212,55 @@ def test_followed_at_reads_stage_changes_made_in_the_app(gers, db):
 def test_other_territories_get_404(gers, client):
     signed_in(client, "advisor.lot@demo.sohosolo.fr")
     assert client.get(reverse("results:dashboard", args=[gers.code])).status_code == 404
-    assert client.get(reverse("results:annual_report", args=[gers.code, 2008, "pdf"])).status_code == 404
+    assert client.post(reverse("results:request_report", args=[gers.code]), {"year": 2008}).status_code == 404
+
+
+def test_the_report_asked_for_from_the_dashboard_is_written_in_the_background(
+    gers, manager, client, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from sohosolo.results.models import AnnualReport
+
+    settings.MEDIA_ROOT = tmp_path
+    signed_in(client, manager.email)
+    url = reverse("results:request_report", args=[gers.code])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"year": 2008, "format": "xlsx", "language": "en"})
+    report = AnnualReport.objects.get()
+    assert response.url == reverse("results:report", args=[gers.code, report.pk])
+    assert report.status == AnnualReport.Status.DONE and report.requested_by == manager
+    page = client.get(response.url)
+    assert "Télécharger sohosolo-gers-2008-en.xlsx" in page.content.decode()
+    download = client.get(reverse("results:report_download", args=[gers.code, report.pk]))
+    assert download["Content-Disposition"] == 'attachment; filename="sohosolo-gers-2008-en.xlsx"'
+    figures = xlsx_key_figures(b"".join(download.streaming_content))
+    assert figures["New contacts"][0] == 180 and figures["People settled"][0] == 48
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"year": 2008, "format": "pdf", "language": "fr"})
+    pdf = AnnualReport.objects.get(format="pdf")
+    assert first_number_after("Familles installées", pdf_text(pdf.file.read())) == 19
+
+    response = client.post(url, {"year": 1800, "format": "doc", "language": "fr"}, follow=True)
+    assert AnnualReport.objects.count() == 2
+    assert "Sélectionnez un choix valide" in response.content.decode()
+
+
+def test_old_reports_are_removed(gers, db, settings, tmp_path):
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from sohosolo.results.models import AnnualReport
+    from sohosolo.results.tasks import clean_up_reports
+
+    settings.MEDIA_ROOT = tmp_path
+    old, new = (AnnualReport.objects.create(territory=gers, year=2008, language="fr", format="pdf") for _i in "ab")
+    old.file.save("old.pdf", ContentFile(b"%PDF"))
+    AnnualReport.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+    clean_up_reports.call()
+    assert list(AnnualReport.objects.all()) == [new]
+    assert not (tmp_path / old.file.name).exists()
 
 
 def test_french_region_from_the_town_metropolitan_before_overseas(db):

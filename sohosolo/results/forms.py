@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sohosolo.results.models import AnnualReport
 from sohosolo.results.stats import Period
 from sohosolo.territory.models import Goal
 
@@ -70,3 +71,15 @@ class GoalForm(forms.ModelForm):
             },
         )
         return goal
+
+
+class ReportForm(forms.ModelForm):
+    class Meta:
+        model = AnnualReport
+        fields = ["year", "format", "language"]
+        widgets = {"format": forms.RadioSelect, "language": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].validators += [MinValueValidator(FIRST_YEAR), MaxValueValidator(2100)]
+        self.fields["year"].widget.attrs.update(min=FIRST_YEAR, max=2100)

@@ -1,30 +1,19 @@
 """Results: the dashboard, the goals and the annual report for funders."""
 
-from django.urls import path, register_converter
+from django.urls import path
 
 from sohosolo.results import views
-
-
-class ReportFormat:
-    regex = "pdf|xlsx"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(ReportFormat, "report_format")
 
 app_name = "results"
 
 urlpatterns = [
     path("territoires/<slug:code>/resultats/", views.dashboard, name="dashboard"),
     path("territoires/<slug:code>/resultats/objectifs/", views.goals, name="goals"),
+    path("territoires/<slug:code>/resultats/rapports/", views.request_report, name="request_report"),
+    path("territoires/<slug:code>/resultats/rapports/<int:pk>/", views.report_status, name="report"),
     path(
-        "territoires/<slug:code>/resultats/rapport-<int:year>.<report_format:fmt>",
-        views.annual_report,
-        name="annual_report",
+        "territoires/<slug:code>/resultats/rapports/<int:pk>/telecharger/",
+        views.report_download,
+        name="report_download",
     ),
 ]

@@ -1,17 +1,19 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.db import transaction
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sohosolo.accounts.scopes import get_territory_or_404, staff_required
 from sohosolo.privacy.audit import log_action
-from sohosolo.results.forms import FIRST_YEAR, GoalForm, PeriodForm
-from sohosolo.results.report import chart_set, period_label, report_pdf, report_xlsx
+from sohosolo.results.forms import FIRST_YEAR, GoalForm, PeriodForm, ReportForm
+from sohosolo.results.models import AnnualReport
+from sohosolo.results.report import chart_set, period_label
 from sohosolo.results.stats import DEFINITIONS, by_year, compute
+from sohosolo.results.tasks import build_annual_report
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -35,25 +37,48 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
         "period_label": period_label(period),
         "previous_label": period_label(period.previous),
         "can_manage": request.user.scope.can_manage_territory(territory.pk),
-        "languages": settings.LANGUAGES,
+        "report_form": ReportForm(
+            initial={"year": period.end.year, "language": request.LANGUAGE_CODE, "format": AnnualReport.Format.PDF}
+        ),
     }
     return render(request, "results/dashboard.html", context)
 
 
+@staff_required
+@require_POST
+def request_report(request: HttpRequest, code: str) -> HttpResponse:
+    """Ask for the annual report of a year, as PDF or spreadsheet, in French or English: written in the background."""
+    territory = get_territory_or_404(request, code)
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("results:dashboard", territory.code)
+    report = AnnualReport.objects.create(territory=territory, requested_by=request.user, **form.cleaned_data)
+    transaction.on_commit(lambda: build_annual_report.enqueue(report.pk))
+    return redirect("results:report", territory.code, report.pk)
+
+
 @require_GET
 @staff_required
-def annual_report(request: HttpRequest, code: str, year: int, fmt: str) -> HttpResponse:
-    """The annual report for funders, as PDF or spreadsheet, in French or English (?langue=)."""
+def report_status(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """The report being written (the status block polls itself), then its download link."""
     territory = get_territory_or_404(request, code)
-    if fmt not in CONTENT_TYPES or not FIRST_YEAR <= year <= 2100:
-        raise Http404("No such report.")
-    language = request.GET.get("langue") or request.LANGUAGE_CODE
-    if language not in dict(settings.LANGUAGES):
-        raise Http404("No such language.")
-    content = (report_pdf if fmt == "pdf" else report_xlsx)(territory, year, language)
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="sohosolo-{territory.code}-{year}-{language}.{fmt}"'
-    return response
+    report = get_object_or_404(AnnualReport, pk=pk, territory=territory)
+    template = "results/report_status.html#status" if request.htmx else "results/report_status.html"
+    return render(request, template, {"territory": territory, "report": report})
+
+
+@require_GET
+@staff_required
+def report_download(request: HttpRequest, code: str, pk: int) -> FileResponse:
+    territory = get_territory_or_404(request, code)
+    report = get_object_or_404(AnnualReport, pk=pk, territory=territory, status=AnnualReport.Status.DONE)
+    return FileResponse(
+        report.file.open("rb"),
+        as_attachment=True,
+        filename=report.filename,
+        content_type=CONTENT_TYPES[report.format],
+    )
 
 
 @require_http_methods(["GET", "POST"])
