@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -83,3 +84,6 @@ class ReportForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["year"].validators += [MinValueValidator(FIRST_YEAR), MaxValueValidator(2100)]
         self.fields["year"].widget.attrs.update(min=FIRST_YEAR, max=2100)
+        # Radio buttons: no empty choice.
+        self.fields["format"].choices = AnnualReport.Format.choices
+        self.fields["language"].choices = settings.LANGUAGES

@@ -28,7 +28,8 @@ def make_results(world) -> None:
         )  # fmt: skip
 
 
-def test_manager_reads_the_results_on_a_phone_and_sets_a_goal(live_world, phone_page, live_server):
+def test_manager_reads_the_results_on_a_phone_and_sets_a_goal(live_world, phone_page, live_server, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     page = phone_page
     make_results(live_world)
     sign_in(page, live_server, live_world.users["manager_a"])
@@ -54,4 +55,14 @@ def test_manager_reads_the_results_on_a_phone_and_sets_a_goal(live_world, phone_
 
     page.goto(f"{live_server.url}/territoires/gers/resultats/?annee=2025")
     expect(page.get_by_text("2 familles installées sur les 4 visées pour 2025 : 50 %.")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_label("XLSX").check()
+    page.get_by_label("Anglais").check()
+    page.get_by_role("button", name="Rédiger le rapport").click()
+    expect(page.get_by_text("Le rapport est prêt.")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Télécharger sohosolo-gers-2025-en.xlsx")).click()
+    assert download.value.suggested_filename == "sohosolo-gers-2025-en.xlsx"
+    shot(page, "results-report-phone")
     assert_accessible(page)
