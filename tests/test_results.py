@@ -276,3 +276,20 @@ def test_french_region_from_the_town_metropolitan_before_overseas(db):
     Household.objects.create(territory=territory, current_country="Belgique", current_town="Bruxelles")
     rows = stats.regions(Household.objects.filter(territory=territory))
     assert [(r.label, r.value) for r in rows] == [("Île-de-France", 2), ("Non renseigné", 1)]
+
+
+def test_the_report_carries_the_territorys_logo(gers, db, settings, tmp_path):
+    from django.core.files.base import ContentFile
+    from openpyxl import load_workbook
+    from PIL import Image
+    from pypdf import PdfReader
+
+    settings.MEDIA_ROOT = tmp_path
+    picture = io.BytesIO()
+    Image.new("RGB", (120, 40), "#8a3b12").save(picture, format="PNG")
+    territory = Territory.objects.get(pk=gers.pk)  # the module's object stays without a logo
+    territory.logo.save("logo.png", ContentFile(picture.getvalue()))
+    pdf = PdfReader(io.BytesIO(report_pdf(territory, 2008, "fr")))
+    assert len(pdf.pages[0].images) == 1
+    sheet = load_workbook(io.BytesIO(report_xlsx(territory, 2008, "fr"))).worksheets[0]
+    assert len(sheet._images) == 1

@@ -137,6 +137,26 @@ def logo_data_uri(territory: Territory) -> str | None:
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 
+def logo_image(territory: Territory):
+    """The territory's logo for the spreadsheet, at most 60 px high; None without a readable logo."""
+    from openpyxl.drawing.image import Image as SheetImage
+    from PIL import Image, UnidentifiedImageError
+
+    if not territory.logo:
+        return None
+    try:
+        with territory.logo.open("rb") as f:
+            picture = Image.open(io.BytesIO(f.read()))
+            picture.load()
+    except (OSError, UnidentifiedImageError):
+        return None
+    picture.thumbnail((240, 60))
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    out.seek(0)
+    return SheetImage(out)
+
+
 def report_context(territory: Territory, year: int) -> dict:
     results = compute(territory, Period.year(year))
     return {
@@ -195,6 +215,9 @@ def report_xlsx(territory: Territory, year: int, language: str) -> bytes:
             sheet.append([str(label), *values, str(definition)])
         sheet.column_dimensions["A"].width = 48
         sheet.column_dimensions["E"].width = 90
+        logo = logo_image(territory)
+        if logo is not None:
+            sheet.add_image(logo, "F1")
 
         def table(title: str, header: list[str], data: list[list]) -> None:
             ws = book.create_sheet(title[:31])
