@@ -263,21 +263,6 @@ def test_old_reports_are_removed(gers, db, settings, tmp_path):
     assert not (tmp_path / old.file.name).exists()
 
 
-def test_french_region_from_the_town_metropolitan_before_overseas(db):
-    from sohosolo.territory.models import Commune
-
-    Commune.objects.create(insee_code="93066", name="Saint-Denis", departement="93", region_name="Île-de-France",
-                           population=113000)  # fmt: skip
-    Commune.objects.create(insee_code="97411", name="Saint-Denis", departement="974", region_name="La Réunion",
-                           population=153000)  # fmt: skip
-    territory = Territory.objects.create(code="t", name="T", departement="32")
-    for town in ("Saint-Denis", "saint-denis", "Nowhere"):
-        Household.objects.create(territory=territory, current_country="France", current_town=town)
-    Household.objects.create(territory=territory, current_country="Belgique", current_town="Bruxelles")
-    rows = stats.regions(Household.objects.filter(territory=territory))
-    assert [(r.label, r.value) for r in rows] == [("Île-de-France", 2), ("Non renseigné", 1)]
-
-
 def test_the_report_carries_the_territorys_logo(gers, db, settings, tmp_path):
     from django.core.files.base import ContentFile
     from openpyxl import load_workbook

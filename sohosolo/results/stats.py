@@ -360,7 +360,9 @@ def events_held(territory: Territory, period: Period, now: datetime) -> list[Row
     ]
 
 
-def committees_activity(territory: Territory, period: Period, settled: list) -> list[VillageActivity]:
+def committees_activity(
+    territory: Territory, period: Period, settled: list, now: datetime | None = None
+) -> list[VillageActivity]:
     """The partner villages' activity in the period. Other apps may add their own columns (referrals, visits,
     welcome actions) to the VillageActivity rows from their own stats module."""
     villages = list(Village.objects.filter(territory=territory).select_related("commune").order_by("name"))
@@ -383,7 +385,7 @@ def committees_activity(territory: Territory, period: Period, settled: list) -> 
             kind=Kind.COMMITTEE,
             cancelled=False,
             starts_at__gte=end_of_day(period.start) - timedelta(days=1),
-            starts_at__lt=end_of_day(period.end),
+            starts_at__lt=min(end_of_day(period.end), now or timezone.now()),
         )
         .values_list("village")
         .annotate(n=Count("pk"))
@@ -450,7 +452,7 @@ def compute(territory: Territory, period: Period, today: date | None = None) -> 
         countries=breakdown(contacts, "current_country"),
         regions=regions(contacts),
         settled_communes=settled_communes(settled),
-        villages=committees_activity(territory, period, settled),
+        villages=committees_activity(territory, period, settled, now),
         events=events_held(territory, period, now),
         club_size=club_size(territory),
     )
