@@ -15,6 +15,7 @@ from sohosolo.events.tasks import generate_event_occurrences, send_event_reminde
 from sohosolo.intranet.tasks import send_intranet_digests
 from sohosolo.models import PeriodicJobRun
 from sohosolo.prospects.tasks import clean_up_imports
+from sohosolo.results.tasks import clean_up_reports
 
 
 @task()
@@ -54,6 +55,7 @@ PERIODIC_JOBS = [
     # Every hour: last week's digest goes out early on Monday, and to whoever gets a role later in the week.
     PeriodicJob("send_intranet_digests", timedelta(hours=1), send_intranet_digests),
     PeriodicJob("remind_welcome_actions", timedelta(hours=24), remind_welcome_actions),
+    PeriodicJob("clean_up_reports", timedelta(hours=24), clean_up_reports),
 ]
 
 

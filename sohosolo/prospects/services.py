@@ -140,6 +140,7 @@ def change_stage(household: Household, stage: str, reason: str, actor) -> None:
         author=actor,
         summary=_("Stage: %(before)s → %(after)s.") % {"before": Stage(before).label, "after": Stage(stage).label}
         + (f" {reason}" if reason else ""),
+        data={"from": str(before), "to": str(stage)},  # the results read the stages at any date from these
     )
     log_action(actor, "prospect.stage_changed", household, {"from": before, "to": stage, "reason": reason})
 
@@ -156,6 +157,7 @@ def settle_household(household: Household, commune, settled_on: date, people: in
     """Mark the household settled; the welcome sequence then runs in the background (see tasks.welcome_sequence)."""
     from sohosolo.prospects.tasks import welcome_sequence
 
+    before = household.stage
     household.stage = Stage.SETTLED
     household.stage_reason = ""
     household.settled_commune = commune
@@ -179,6 +181,7 @@ def settle_household(household: Household, commune, settled_on: date, people: in
         author=actor,
         summary=_("Settled in %(commune)s on %(date)s, %(people)s people.")
         % {"commune": commune.name, "date": settled_on.strftime("%d/%m/%Y"), "people": people},
+        data={"from": str(before), "to": str(Stage.SETTLED), "commune": commune.pk},
     )
     log_action(
         actor,

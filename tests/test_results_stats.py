@@ -1,0 +1,52 @@
+"""Results figures on small, hand-made data (the demo's figures are in test_results.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sohosolo.prospects.models import Household, Stage
+from sohosolo.results import stats
+from sohosolo.territory.models import Territory
+
+
+def test_french_region_from_the_town_metropolitan_before_overseas(db):
+    from sohosolo.territory.models import Commune
+
+    Commune.objects.create(insee_code="93066", name="Saint-Denis", departement="93", region_name="Île-de-France",
+                           population=113000)  # fmt: skip
+    Commune.objects.create(insee_code="97411", name="Saint-Denis", departement="974", region_name="La Réunion",
+                           population=153000)  # fmt: skip
+    territory = Territory.objects.create(code="t", name="T", departement="32")
+    for town in ("Saint-Denis", "saint-denis", "Nowhere"):
+        Household.objects.create(territory=territory, current_country="France", current_town=town)
+    Household.objects.create(territory=territory, current_country="Belgique", current_town="Bruxelles")
+    rows = stats.regions(Household.objects.filter(territory=territory))
+    assert [(r.label, r.value) for r in rows] == [("Île-de-France", 2), ("Non renseigné", 1)]
+
+
+def test_committees_activity_per_village(world):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from sohosolo.events.models import Event
+
+    territory, lectoure = world.territory_a, world.village_a1
+    interested = Household.objects.create(territory=territory, first_contact_on=date(2025, 3, 1))
+    interested.villages_of_interest.add(lectoure)
+    Household.objects.create(
+        territory=territory, stage=Stage.SETTLED, first_contact_on=date(2024, 5, 1), settled_on=date(2025, 4, 1),
+        settled_commune=lectoure.commune, settled_people=3,
+    )  # fmt: skip
+    paris = ZoneInfo("Europe/Paris")
+    for starts_at in (datetime(2025, 2, 3, 18, tzinfo=paris), timezone.now() + timedelta(days=3)):
+        Event.objects.create(
+            territory=territory, village=lectoure, kind="committee", title_fr="Comité", starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=2),
+        )  # fmt: skip
+    period = stats.Period(date(2025, 1, 1), timezone.localdate() + timedelta(days=30))
+    rows = {row.village.pk: row for row in stats.compute(territory, period).villages}
+    lectoure_row = rows[lectoure.pk]
+    assert (lectoure_row.interested, lectoure_row.settled, lectoure_row.people, lectoure_row.meetings) == (1, 1, 3, 1)
+    assert rows[world.village_a2.pk].interested == rows[world.village_a2.pk].meetings == 0
