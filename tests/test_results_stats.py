@@ -50,3 +50,23 @@ def test_committees_activity_per_village(world):
     lectoure_row = rows[lectoure.pk]
     assert (lectoure_row.interested, lectoure_row.settled, lectoure_row.people, lectoure_row.meetings) == (1, 1, 3, 1)
     assert rows[world.village_a2.pk].interested == rows[world.village_a2.pk].meetings == 0
+
+
+def test_committees_work_shows_per_village_on_the_dashboard(world):
+    """Referrals received count in the village's row, within the period only (the committees app's records)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from sohosolo.committees.models import Referral
+
+    territory, lectoure = world.territory_a, world.village_a1
+    paris = ZoneInfo("Europe/Paris")
+    for when in (datetime(2025, 3, 1, 10, tzinfo=paris), datetime(2024, 6, 1, 10, tzinfo=paris)):
+        household = Household.objects.create(territory=territory, first_contact_on=when.date())
+        Referral.objects.create(household=household, village=lectoure, created_at=when)
+    rows = {
+        row.village.pk: row
+        for row in stats.compute(territory, stats.Period(date(2025, 1, 1), date(2025, 12, 31))).villages
+    }
+    assert rows[lectoure.pk].referrals == 1
+    assert rows[world.village_a2.pk].referrals == 0

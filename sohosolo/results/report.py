@@ -252,8 +252,10 @@ def report_xlsx(territory: Territory, year: int, language: str) -> bytes:
         table(_("Settlements"), [_("Commune"), _("Households"), _("People")],
               [[c.name, n, p] for c, n, p in results.settled_communes])  # fmt: skip
         table(_("Partner villages"),
-              [_("Village"), _("Interested new contacts"), _("Households settled"), _("Committee meetings")],
-              [[v.village.name, v.interested, v.settled, v.meetings] for v in results.villages])  # fmt: skip
+              [_("Village"), _("Interested new contacts"), _("Households settled"), _("Committee meetings"),
+               _("Referrals received"), _("Visits held"), _("Welcome actions done")],
+              [[v.village.name, v.interested, v.settled, v.meetings, v.referrals, v.visits, v.actions_done]
+               for v in results.villages])  # fmt: skip
         table(_("Events"), [_("Kind"), _("Held"), _("People present")],
               [[r.label, r.value, r.extra] for r in results.events])  # fmt: skip
     out = io.BytesIO()

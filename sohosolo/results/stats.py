@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sohosolo.accounts.models import Role, RoleKind
+from sohosolo.committees.stats import activity_by_village
 from sohosolo.events.models import Event, Kind, Registration
 from sohosolo.lib.text import fold
 from sohosolo.prospects.models import Activity, Household, Interaction, Source, Stage
@@ -61,7 +62,8 @@ DEFINITIONS = {
     ),
     "villages": _(
         "Per partner village: new contacts of the period interested in it, households settled in its commune "
-        "within the period, and its committee's meetings held."
+        "within the period, its committee's meetings held, the referrals it received, the visits it held (not "
+        "cancelled, already past) and the welcome actions done (checklist items ticked, settling follow-ups recorded)."
     ),
     "events": _("Events held within the period (not cancelled); attendance: people marked present, walk-ins included."),
     "club": _("People with a club member role in the territory today."),
@@ -144,6 +146,9 @@ class VillageActivity:
     settled: int = 0
     people: int = 0
     meetings: int = 0
+    referrals: int = 0
+    visits: int = 0
+    actions_done: int = 0
 
 
 @dataclass
@@ -398,6 +403,12 @@ def committees_activity(
         if commune_id in by_commune:
             by_commune[commune_id].settled += 1
             by_commune[commune_id].people += people or 0
+    # What the committees recorded: referrals received, visits held, welcome actions done (sohosolo/committees).
+    for pk, work in activity_by_village(territory, period.start, period.end).items():
+        if pk in rows:
+            rows[pk].referrals = work["referrals"]
+            rows[pk].visits = work["visits"]
+            rows[pk].actions_done = work["actions_done"]
     return list(rows.values())
 
 
