@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from sohosolo.events.tasks import generate_event_occurrences, send_event_reminders
 from sohosolo.models import PeriodicJobRun
+from sohosolo.network.tasks import send_check_in_reminders, send_membership_reminders
 from sohosolo.prospects.tasks import clean_up_imports
 
 
@@ -49,6 +50,8 @@ PERIODIC_JOBS = [
     PeriodicJob("clean_up_imports", timedelta(hours=1), clean_up_imports),
     PeriodicJob("send_event_reminders", timedelta(minutes=15), send_event_reminders),
     PeriodicJob("generate_event_occurrences", timedelta(hours=24), generate_event_occurrences),
+    PeriodicJob("send_membership_reminders", timedelta(hours=24), send_membership_reminders),
+    PeriodicJob("send_check_in_reminders", timedelta(hours=6), send_check_in_reminders),
 ]
 
 
