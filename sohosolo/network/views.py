@@ -111,8 +111,11 @@ def visible_member_or_404(request: HttpRequest, pk: int) -> MemberProfile:
 @require_GET
 def member(request: HttpRequest, pk: int) -> HttpResponse:
     profile = visible_member_or_404(request, pk)
-    scope = request.user.scope
-    can_write = profile.territory_id in scope.member_territory_ids and profile.user_id != request.user.pk
+    can_write = (
+        request.user.is_authenticated
+        and profile.territory_id in request.user.scope.member_territory_ids
+        and profile.user_id != request.user.pk
+    )
     context = {"profile": profile, "skills": profile.skills.all(), "can_write": can_write}
     return render(request, "network/member.html", context)
 
