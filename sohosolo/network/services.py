@@ -27,16 +27,23 @@ INTRODUCTION_LINK_DAYS = 60
 
 def _send_club_invitation(user: User, profile: MemberProfile, inviter: User | None, approved: bool = False) -> None:
     """The invitation to the club: an activation link for a new account, the sign-in page for an existing one."""
-    context = {"profile": profile, "territory": profile.territory, "inviter": inviter, "approved": approved}
+    context = {
+        "profile": profile,
+        "territory": profile.territory,
+        "inviter": inviter,
+        "approved": approved,
+        "activation": not user.is_active,
+        "expires_at": None,
+    }
     if user.is_active:
-        context["login_url"] = link_for(user, "network:my_profile")
+        context["url"] = link_for(user, "network:my_profile")
     else:
         invitation = Invitation.objects.create(
             user=user,
             role=Role.objects.filter(user=user, kind=RoleKind.MEMBER, territory=profile.territory).first(),
             invited_by=inviter,
         )
-        context["activation_url"] = link_for(user, "accounts:activate", invitation_token(invitation))
+        context["url"] = link_for(user, "accounts:activate", invitation_token(invitation))
         context["expires_at"] = invitation.expires_at
     send_email_to_user(user, "club-invitation", context)
 
