@@ -110,7 +110,9 @@ class MemberApplicationForm(forms.ModelForm):
     """A Solo already living in the territory asks to join the club."""
 
     full_name = forms.CharField(label=_("Full name"), max_length=150, widget=forms.TextInput({"autocomplete": "name"}))
-    email = forms.EmailField(label=_("Email address"), max_length=254, widget=forms.EmailInput({"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=_("Email address"), max_length=254, widget=forms.EmailInput({"autocomplete": "email"})
+    )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     skills_text = SkillsField()
 
@@ -148,7 +150,9 @@ class MemberApplicationForm(forms.ModelForm):
 class DirectoryFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100, help_text=_("A name, a word, a skill."))
     skill = forms.CharField(label=_("Skill"), required=False, max_length=60)
-    activity = forms.ChoiceField(label=_("Activity"), choices=[("", _("Any activity")), *Activity.choices], required=False)
+    activity = forms.ChoiceField(
+        label=_("Activity"), choices=[("", _("Any activity")), *Activity.choices], required=False
+    )
     commune = forms.ModelChoiceField(
         label=_("Commune"), queryset=Commune.objects.none(), required=False, empty_label=_("Any commune")
     )
@@ -185,7 +189,18 @@ class ContactMemberForm(forms.Form):
 class PartnerForm(forms.ModelForm):
     class Meta:
         model = Partner
-        fields = ["name", "kind", "services", "description", "website", "email", "phone", "address", "commune", "is_public"]
+        fields = [
+            "name",
+            "kind",
+            "services",
+            "description",
+            "website",
+            "email",
+            "phone",
+            "address",
+            "commune",
+            "is_public",
+        ]
         widgets = {"services": forms.Textarea({"rows": 4}), "description": forms.Textarea({"rows": 3})}
 
     def __init__(self, territory: Territory, *args, **kwargs) -> None:
@@ -217,7 +232,10 @@ class IntroductionForm(forms.ModelForm):
     def __init__(self, territory: Territory, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = (
-            MemberProfile.objects.active().filter(territory=territory).select_related("user").order_by("user__full_name")
+            MemberProfile.objects.active()
+            .filter(territory=territory)
+            .select_related("user")
+            .order_by("user__full_name")
         )
         self.fields["member"].label_from_instance = lambda p: (
             f"{p.user.full_name} — {p.headline or p.get_activity_display()}" + (" ★" if p.is_mentor else "")

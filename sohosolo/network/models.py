@@ -207,6 +207,9 @@ class MemberMessage(models.Model):
         verbose_name_plural = _("messages between members")
         indexes = [models.Index(fields=["sender", "-sent_at"], name="member_message_sender_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.sender} → {self.recipient} ({self.sent_at:%Y-%m-%d})"
+
 
 class Partner(models.Model):
     """An organisation that helps Solos or relays the programme."""

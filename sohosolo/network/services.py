@@ -255,8 +255,10 @@ def propose_introduction(
     _timeline(
         introduction,
         _in_team_language(
-            lambda: _("%(kind)s proposed with %(party)s: %(purpose)s")
-            % {"kind": introduction.get_kind_display(), "party": introduction.party_name, "purpose": purpose}
+            lambda: (
+                _("%(kind)s proposed with %(party)s: %(purpose)s")
+                % {"kind": introduction.get_kind_display(), "party": introduction.party_name, "purpose": purpose}
+            )
         ),
         actor,
         "proposed",
@@ -326,10 +328,14 @@ def answer_as_prospect(introduction: Introduction, accept: bool, share_email: bo
     _timeline(
         introduction,
         _in_team_language(
-            lambda: (_("The prospect accepted the introduction to %(party)s.") if accept else _(
-                "The prospect declined the introduction to %(party)s."
-            ))
-            % {"party": introduction.party_name}
+            lambda: (
+                (
+                    _("The prospect accepted the introduction to %(party)s.")
+                    if accept
+                    else _("The prospect declined the introduction to %(party)s.")
+                )
+                % {"party": introduction.party_name}
+            )
         ),
         None,
         "prospect_answered",
@@ -352,8 +358,10 @@ def answer_as_party(introduction: Introduction, accept: bool, actor: User) -> No
     _timeline(
         introduction,
         _in_team_language(
-            lambda: (_("%(party)s accepted the introduction.") if accept else _("%(party)s declined the introduction."))
-            % {"party": introduction.party_name}
+            lambda: (
+                (_("%(party)s accepted the introduction.") if accept else _("%(party)s declined the introduction."))
+                % {"party": introduction.party_name}
+            )
         ),
         actor,
         "party_answered",
@@ -370,8 +378,10 @@ def mark_met(introduction: Introduction, met_on: date, actor: User) -> None:
     _timeline(
         introduction,
         _in_team_language(
-            lambda: _("Met %(party)s on %(date)s.")
-            % {"party": introduction.party_name, "date": met_on.strftime("%d/%m/%Y")}
+            lambda: (
+                _("Met %(party)s on %(date)s.")
+                % {"party": introduction.party_name, "date": met_on.strftime("%d/%m/%Y")}
+            )
         ),
         actor,
         "met",
@@ -387,8 +397,10 @@ def record_outcome(introduction: Introduction, outcome: str, actor: User) -> Non
     _timeline(
         introduction,
         _in_team_language(
-            lambda: _("Outcome of the introduction to %(party)s: %(outcome)s")
-            % {"party": introduction.party_name, "outcome": outcome}
+            lambda: (
+                _("Outcome of the introduction to %(party)s: %(outcome)s")
+                % {"party": introduction.party_name, "outcome": outcome}
+            )
         ),
         actor,
         "outcome",

@@ -59,8 +59,8 @@ def send_check_in_reminders() -> dict:
     """Mentoring: on the day a check-in is due, the mentor is reminded once; a mentoring past its end is closed by
     nobody but stops asking."""
     from django.conf import settings
-    from django.utils import timezone, translation
     from django.urls import reverse
+    from django.utils import timezone, translation
 
     from sohosolo.lib.emails import send_email_to_user
     from sohosolo.network.models import Introduction

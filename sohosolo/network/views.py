@@ -204,7 +204,10 @@ def own_profile(user) -> MemberProfile:
     if profile is None:
         territory = Territory.objects.get(pk=min(user.scope.member_territory_ids))
         profile = MemberProfile.objects.create(
-            user=user, territory=territory, member_since=timezone.localdate(), renewal_on=timezone.localdate() + services.MEMBERSHIP_YEAR
+            user=user,
+            territory=territory,
+            member_since=timezone.localdate(),
+            renewal_on=timezone.localdate() + services.MEMBERSHIP_YEAR,
         )
         profile.refresh_search_text()
     return profile
@@ -303,7 +306,11 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
 def partners(request: HttpRequest) -> HttpResponse:
     """The public page of the partner organisations and the services they offer Solos."""
     kind = request.GET.get("kind", "")
-    listed = Partner.objects.filter(is_public=True).select_related("territory", "commune").order_by("territory__name", "kind", "name")
+    listed = (
+        Partner.objects.filter(is_public=True)
+        .select_related("territory", "commune")
+        .order_by("territory__name", "kind", "name")
+    )
     if kind in Partner.Kind.values:
         listed = listed.filter(kind=kind)
     page = Paginator(listed, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -450,7 +457,9 @@ def staff_member(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         return redirect("network:staff_member", code=code, pk=pk)
     if action == "renew" and profile.status in (MemberProfile.Status.ACTIVE, MemberProfile.Status.LAPSED):
         services.renew_membership(profile, request.user)
-        messages.success(request, _("Membership renewed until %(date)s.") % {"date": profile.renewal_on.strftime("%d/%m/%Y")})
+        messages.success(
+            request, _("Membership renewed until %(date)s.") % {"date": profile.renewal_on.strftime("%d/%m/%Y")}
+        )
         return redirect("network:staff_member", code=code, pk=pk)
     if action == "end" and profile.status in (MemberProfile.Status.ACTIVE, MemberProfile.Status.LAPSED):
         services.end_membership(profile, request.user)
