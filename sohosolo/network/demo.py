@@ -246,7 +246,10 @@ def _members(territory: Territory, rng: random.Random, today: date, skills: dict
         activity = (household.activity if household else "") or rng.choice(list(SKILLS))
         if user.email == PERSONA_EMAIL:
             activity = Activity.FREELANCER
-        since = household.settled_on + timedelta(days=rng.randint(20, 120)) if household else date(2015, 3, 1)
+        if household is not None:
+            since = household.settled_on + timedelta(days=rng.randint(20, 120))
+        else:  # more members than settled demo files (a small demo): joined some time since the programme began
+            since = date(2008, 6, 1) + timedelta(days=rng.randint(0, (today - date(2008, 6, 1)).days))
         since = min(since, today)
         renewal = date(today.year, since.month, min(since.day, 28))
         if renewal < today - timedelta(days=80):
