@@ -224,6 +224,7 @@ class IntroductionForm(forms.ModelForm):
         model = Introduction
         fields = ["kind", "member", "partner", "purpose", "months"]
         widgets = {"purpose": forms.Textarea({"rows": 3}), "kind": forms.RadioSelect}
+        labels = {"purpose": _("Purpose")}
         help_texts = {
             "purpose": _("What the prospect and the person introduced should talk about. Both will read it."),
             "months": _("Only for mentoring: how long the mentor follows the newcomer (6 months if empty)."),
