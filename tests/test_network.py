@@ -533,3 +533,17 @@ def test_household_introductions_are_exported_and_erased(world):
     introduction.refresh_from_db()
     assert introduction.shared_email == introduction.shared_phone == introduction.prospect_name == ""
     assert introduction.purpose == "" and introduction.status == Introduction.Status.PROPOSED
+
+
+def test_a_member_who_leaves_loses_the_club_pages_and_comes_back_when_renewed(world, client_for):
+    profile = member_profile(world)
+    client = client_for("advisor_a")
+    client.post(reverse("network:staff_member", args=["gers", profile.pk]), {"action": "end"})
+    profile.refresh_from_db()
+    assert profile.status == MemberProfile.Status.ENDED and profile.ended_on == timezone.localdate()
+    assert client_for("member").get(reverse("network:my_profile")).status_code == 404
+    assert not MemberProfile.objects.visible_to(world.users["platform_admin"]).filter(pk=profile.pk).exists()
+    client.post(reverse("network:staff_member", args=["gers", profile.pk]), {"action": "renew"})
+    profile.refresh_from_db()
+    assert profile.status == MemberProfile.Status.ACTIVE and profile.renewal_on > timezone.localdate()
+    assert client_for("member").get(reverse("network:my_profile")).status_code == 200

@@ -146,6 +146,7 @@ def renew_membership(profile: MemberProfile, actor: User) -> None:
     profile.status = MemberProfile.Status.ACTIVE
     profile.ended_on = None
     profile.save(update_fields=["renewal_on", "status", "ended_on", "updated_at"])
+    _member_role(profile.user, profile.territory, actor)
     log_action(actor, "member.renewed", profile, {"renewal_on": profile.renewal_on.isoformat()})
 
 
@@ -153,6 +154,8 @@ def end_membership(profile: MemberProfile, actor: User | None, status: str = Mem
     profile.status = status
     profile.ended_on = timezone.localdate()
     profile.save(update_fields=["status", "ended_on", "updated_at"])
+    # A member who left no longer opens the club's members-only pages.
+    Role.objects.filter(user=profile.user, kind=RoleKind.MEMBER, territory=profile.territory).delete()
     log_action(actor, "member.ended", profile, {"status": status})
 
 

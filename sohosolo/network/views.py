@@ -455,7 +455,11 @@ def staff_member(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         services.refuse_application(profile, request.user)
         messages.success(request, _("The application is refused; %(name)s is told by email.") % {"name": profile.user})
         return redirect("network:staff_member", code=code, pk=pk)
-    if action == "renew" and profile.status in (MemberProfile.Status.ACTIVE, MemberProfile.Status.LAPSED):
+    if action == "renew" and profile.status in (
+        MemberProfile.Status.ACTIVE,
+        MemberProfile.Status.LAPSED,
+        MemberProfile.Status.ENDED,
+    ):
         services.renew_membership(profile, request.user)
         messages.success(
             request, _("Membership renewed until %(date)s.") % {"date": profile.renewal_on.strftime("%d/%m/%Y")}
