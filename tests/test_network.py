@@ -547,3 +547,22 @@ def test_a_member_who_leaves_loses_the_club_pages_and_comes_back_when_renewed(wo
     profile.refresh_from_db()
     assert profile.status == MemberProfile.Status.ACTIVE and profile.renewal_on > timezone.localdate()
     assert client_for("member").get(reverse("network:my_profile")).status_code == 200
+
+
+def test_introduction_lists_run_a_bounded_number_of_queries(world, client_for, django_assert_max_num_queries):
+    profile = member_profile(world)
+    partner = Partner.objects.create(territory=world.territory_a, name="Compta", kind="accountant", services="x")
+    PartnerContact.objects.create(partner=partner, full_name="N", user=world.users["partner"])
+    for i in range(12):
+        household = make_household(world, email=f"p{i}@example.fr")
+        Introduction.objects.create(territory=world.territory_a, household=household, member=profile, purpose="a")
+        Introduction.objects.create(territory=world.territory_a, household=household, partner=partner, purpose="b")
+    staff, member, partner_client = client_for("advisor_a"), client_for("member"), client_for("partner")
+    with django_assert_max_num_queries(10):
+        assert staff.get(reverse("network:staff_introductions", args=["gers"])).status_code == 200
+    with django_assert_max_num_queries(8):
+        page = member.get(reverse("network:my_introductions"))
+    assert page.content.decode().count("/club/mises-en-relation/") >= 12
+    with django_assert_max_num_queries(8):
+        page = partner_client.get(reverse("network:my_introductions"))
+    assert "Compta" in page.content.decode() and page.content.decode().count("/club/mises-en-relation/") >= 12
