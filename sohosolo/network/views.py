@@ -527,7 +527,7 @@ def staff_introductions(request: HttpRequest, code: str) -> HttpResponse:
     if request.GET.get("kind") == Introduction.Kind.MENTORING:
         introductions = introductions.filter(kind=Introduction.Kind.MENTORING)
     page = Paginator(
-        introductions.select_related("member__user", "partner", "household", "created_by").prefetch_related(
+        introductions.select_related("member__user", "partner", "household__territory", "created_by").prefetch_related(
             Prefetch("household__members", to_attr="all_members")
         ),
         STAFF_PAGE_SIZE,
