@@ -252,7 +252,8 @@ def _members(territory: Territory, rng: random.Random, today: date, skills: dict
             since = date(2008, 6, 1) + timedelta(days=rng.randint(0, (today - date(2008, 6, 1)).days))
         since = min(since, today)
         renewal = date(today.year, since.month, min(since.day, 28))
-        if renewal < today - timedelta(days=80):
+        # Most members renew on time: a past anniversary is mostly already renewed for the next year.
+        if renewal < today - timedelta(days=80) or (renewal < today and rng.random() < 0.8):
             renewal = date(today.year + 1, renewal.month, renewal.day)
         status = MemberProfile.Status.ACTIVE
         ended = None
@@ -395,6 +396,8 @@ def _introductions(territory, rng, today, profiles, partners) -> int:
         stage = rng.choices(["proposed", "declined", "accepted", "met", "closed"], [20, 10, 25, 25, 20])[0]
         if created > today - timedelta(days=14):
             stage = "proposed"
+        elif created < today - timedelta(days=30) and stage == "proposed":
+            stage = "declined"  # nobody leaves a proposal unanswered for months: it was turned down
         introduction = Introduction(
             territory=territory,
             household=household,

@@ -178,6 +178,11 @@ class MemberProfile(models.Model):
         return reverse("network:member", args=[self.pk])
 
     @property
+    def visibility_short(self) -> str:
+        """The visibility in one or two words, for lists."""
+        return str(VISIBILITY_SHORT[self.visibility])
+
+    @property
     def is_listed(self) -> bool:
         return self.status == self.Status.ACTIVE and self.user.is_active
 
@@ -193,6 +198,13 @@ class MemberProfile(models.Model):
         self.search_text = fold(" ".join(p for p in parts if p))
         if save and self.pk:
             type(self).objects.filter(pk=self.pk).update(search_text=self.search_text)
+
+
+VISIBILITY_SHORT = {
+    MemberProfile.Visibility.PUBLIC: _("Public"),
+    MemberProfile.Visibility.MEMBERS: _("Club only"),
+    MemberProfile.Visibility.HIDDEN: _("Hidden"),
+}
 
 
 class MemberMessage(models.Model):
