@@ -165,7 +165,8 @@ def test_application_to_the_club_is_approved_by_the_team(world, client, client_f
     assert response.status_code == 302
     profile = MemberProfile.objects.get(user__email="marc@example.fr")
     assert profile.status == MemberProfile.Status.APPLIED and not profile.user.is_active
-    assert mail.outbox[-1].to == ["marc@example.fr"]
+    assert [m.to for m in mail.outbox] == [["marc@example.fr"], ["manager.a@example.fr"]]
+    assert f"/territoires/gers/club/{profile.pk}/" in mail.outbox[1].body
     assert "Marc Lefort" not in client_for("member").get(reverse("network:directory")).content.decode()
     assert client_for("member").get(reverse("network:staff_member", args=["gers", profile.pk])).status_code == 404
 

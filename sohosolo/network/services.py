@@ -117,6 +117,13 @@ def apply_to_club(territory, *, full_name: str, email: str, language: str, profi
     profile.refresh_search_text()
     log_action(None, "member.applied", profile, {"email": email})
     send_email(email, "club-application-received", {"full_name": full_name, "territory": territory}, language)
+    # The territory's managers review applications.
+    managers = User.objects.filter(roles__kind=RoleKind.MANAGER, roles__territory=territory, is_active=True).distinct()
+    for manager in managers:
+        url = link_for(manager, "network:staff_member", territory.code, profile.pk)
+        send_email_to_user(
+            manager, "club-application-to-review", {"profile": profile, "territory": territory, "url": url}
+        )
     return profile
 
 
