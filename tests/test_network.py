@@ -9,6 +9,8 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -567,3 +569,21 @@ def test_introduction_lists_run_a_bounded_number_of_queries(world, client_for, d
     with django_assert_max_num_queries(8):
         page = partner_client.get(reverse("network:my_introductions"))
     assert "Compta" in page.content.decode() and page.content.decode().count("/club/mises-en-relation/") >= 12
+
+
+def test_prospect_file_lists_its_introductions_in_one_query(world, client_for):
+    profile = member_profile(world)
+    household = make_household(world)
+    client = client_for("advisor_a")
+    client.get(household.get_absolute_url())  # warm up the session
+    with CaptureQueriesContext(connection) as before:
+        client.get(household.get_absolute_url())
+    for i in range(5):
+        other = make_user(f"m{i}@example.fr", f"Member {i}", (RoleKind.MEMBER, world.territory_a))
+        member = member_profile(world, user=other)
+        Introduction.objects.create(territory=world.territory_a, household=household, member=member, purpose="x")
+    Introduction.objects.create(territory=world.territory_a, household=household, member=profile, purpose="y")
+    with CaptureQueriesContext(connection) as after:
+        page = client.get(household.get_absolute_url()).content.decode()
+    assert "Member 4" in page and "Thomas Member" in page
+    assert len(after.captured_queries) <= len(before.captured_queries) + 2
