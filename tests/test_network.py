@@ -587,3 +587,17 @@ def test_prospect_file_lists_its_introductions_in_one_query(world, client_for):
         page = client.get(household.get_absolute_url()).content.decode()
     assert "Member 4" in page and "Thomas Member" in page
     assert len(after.captured_queries) <= len(before.captured_queries) + 2
+
+
+def test_prospect_link_after_the_other_side_declined_says_it_is_closed(world, client):
+    profile = member_profile(world)
+    household = make_household(world)
+    introduction = services.propose_introduction(
+        household, actor=world.users["advisor_a"], kind="introduction", purpose="x", member=profile
+    )
+    services.answer_as_party(introduction, False, world.users["member"])
+    url = reverse("network:answer", args=[services.introduction_token(introduction)])
+    assert "plus ouverte" in client.get(url).content.decode()
+    client.post(url, {"action": "accept", "share_email": "on"})
+    introduction.refresh_from_db()
+    assert introduction.prospect_answer == Answer.PENDING and introduction.shared_email == ""
