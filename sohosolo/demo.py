@@ -21,6 +21,7 @@ from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
 from sohosolo.committees.demo import load_committees
 from sohosolo.events.demo import load_events
 from sohosolo.intranet.demo import load_intranet
+from sohosolo.network.demo import load_network
 from sohosolo.prospects.demo import load_prospects
 from sohosolo.territory.communes import load_communes
 from sohosolo.territory.models import SERVICES, BroadbandQuality, Commune, Goal, Hub, Territory, Village, Weekday
@@ -248,6 +249,8 @@ def load_demo(prospects_scale: float = 1.0) -> dict[str, int]:
         )
         for code, scale in PROSPECTS_SCALE.items()
     ]
+    # The club's members become settled households: before the events, whose workshops register them by name.
+    network = [load_network(territories[code], timezone.localdate()) for code in PROSPECTS_SCALE]
     events = [
         load_events(territories[code], rng, timezone.localdate(), scale * prospects_scale)
         for code, scale in PROSPECTS_SCALE.items()
@@ -265,6 +268,8 @@ def load_demo(prospects_scale: float = 1.0) -> dict[str, int]:
         "users": len(users),
         "volunteers": sum(1 for r in roles if r[1] == RoleKind.VOLUNTEER),
         "club members": sum(1 for r in roles if r[1] == RoleKind.MEMBER),
+        "partners": sum(n["partners"] for n in network),
+        "introductions": sum(n["introductions"] for n in network),
     }
 
 

@@ -14,6 +14,7 @@ from sohosolo.committees.tasks import remind_welcome_actions
 from sohosolo.events.tasks import generate_event_occurrences, send_event_reminders
 from sohosolo.intranet.tasks import send_intranet_digests
 from sohosolo.models import PeriodicJobRun
+from sohosolo.network.tasks import send_check_in_reminders, send_membership_reminders
 from sohosolo.prospects.tasks import clean_up_imports
 from sohosolo.results.tasks import clean_up_reports
 
@@ -56,6 +57,8 @@ PERIODIC_JOBS = [
     PeriodicJob("send_intranet_digests", timedelta(hours=1), send_intranet_digests),
     PeriodicJob("remind_welcome_actions", timedelta(hours=24), remind_welcome_actions),
     PeriodicJob("clean_up_reports", timedelta(hours=24), clean_up_reports),
+    PeriodicJob("send_membership_reminders", timedelta(hours=24), send_membership_reminders),
+    PeriodicJob("send_check_in_reminders", timedelta(hours=6), send_check_in_reminders),
 ]
 
 

@@ -4,8 +4,55 @@ from __future__ import annotations
 
 from tests.matrix import STAFF_POST_ONLY, TEAM_A, every, only  # noqa: F401
 
-EXPECTED: dict = {}
+MEMBER_ONLY = only({"member": 200})
+MEMBER_OR_PARTNER = only({"member": 200, "partner": 200})
+
+EXPECTED: dict = {
+    # Public
+    "network:directory": (lambda w: [], every(200)),
+    "network:member": (lambda w: [w.member_profile.pk], every(200)),  # a public profile
+    "network:apply": (lambda w: [w.territory_a.code], every(200)),
+    "network:applied": (lambda w: [w.territory_a.code], every(200)),
+    "network:partners": (lambda w: [], every(200)),
+    # The signed link is the secret: whoever holds it answers, signed in or not.
+    "network:answer": (lambda w: [w.introduction_token], every(200)),
+    # Members and partners
+    "network:contact_member": (lambda w: [w.other_member_profile.pk], MEMBER_ONLY),
+    "network:my_profile": (lambda w: [], MEMBER_ONLY),
+    "network:my_introductions": (lambda w: [], MEMBER_OR_PARTNER),
+    # Addressed to the member persona: the partner persona (not concerned) gets 404 like everyone else.
+    "network:my_introduction": (lambda w: [w.introduction.pk], MEMBER_ONLY),
+    # The programme team of territory A
+    "network:staff_members": (lambda w: [w.territory_a.code], only(TEAM_A)),
+    "network:staff_member": (lambda w: [w.territory_a.code, w.member_profile.pk], only(TEAM_A)),
+    "network:staff_partners": (lambda w: [w.territory_a.code], only(TEAM_A)),
+    "network:partner_create": (lambda w: [w.territory_a.code], only(TEAM_A)),
+    "network:partner_edit": (lambda w: [w.territory_a.code, w.partner_org.pk], only(TEAM_A)),
+    "network:staff_introductions": (lambda w: [w.territory_a.code], only(TEAM_A)),
+    "network:staff_introduction": (lambda w: [w.territory_a.code, w.introduction.pk], only(TEAM_A)),
+    "network:introduce": (lambda w: [w.territory_a.code, w.household.pk], only(TEAM_A)),
+}
 
 
 def build(world) -> None:
     """Add to the matrix's world the objects this app's URLs need (world.household, world.event … already exist)."""
+    from sohosolo.accounts.models import Role, RoleKind, User
+    from sohosolo.network.models import Introduction, MemberProfile, Partner, PartnerContact
+    from sohosolo.network.services import introduction_token
+
+    world.member_profile = MemberProfile.objects.create(
+        user=world.users["member"], territory=world.territory_a, visibility=MemberProfile.Visibility.PUBLIC
+    )
+    other = User.objects.create_user(email="other.member@example.fr", full_name="Léa Other", password="x")
+    Role.objects.create(user=other, kind=RoleKind.MEMBER, territory=world.territory_a)
+    world.other_member_profile = MemberProfile.objects.create(
+        user=other, territory=world.territory_a, visibility=MemberProfile.Visibility.MEMBERS
+    )
+    world.partner_org = Partner.objects.create(
+        territory=world.territory_a, name="Cabinet Comptable", kind=Partner.Kind.ACCOUNTANT, services="Bilans"
+    )
+    PartnerContact.objects.create(partner=world.partner_org, full_name="Nathalie", user=world.users["partner"])
+    world.introduction = Introduction.objects.create(
+        territory=world.territory_a, household=world.household, member=world.member_profile, purpose="Web design"
+    )
+    world.introduction_token = introduction_token(world.introduction)

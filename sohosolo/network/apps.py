@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class NetworkConfig(AppConfig):
     name = "sohosolo.network"
     verbose_name = _("Network")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from sohosolo.network import receivers
+        from sohosolo.privacy.personal_data import collect_household_data, erase_household_data
+        from sohosolo.prospects.signals import household_settled
+
+        household_settled.connect(receivers.invite_to_club, dispatch_uid="network.invite_to_club")
+        collect_household_data.connect(receivers.collect_introductions, dispatch_uid="network.collect")
+        erase_household_data.connect(receivers.erase_introductions, dispatch_uid="network.erase")
+        user_logged_in.connect(receivers.start_membership, dispatch_uid="network.start_membership")
