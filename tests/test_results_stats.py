@@ -70,3 +70,15 @@ def test_committees_work_shows_per_village_on_the_dashboard(world):
     }
     assert rows[lectoure.pk].referrals == 1
     assert rows[world.village_a2.pk].referrals == 0
+
+
+def test_club_size_is_the_club_at_the_periods_end(world):
+    """The dashboard counts the club's members at the period's end, from their membership dates."""
+    from sohosolo.network.models import MemberProfile
+
+    MemberProfile.objects.create(
+        user=world.users["member"], territory=world.territory_a, status="active", member_since=date(2024, 3, 1)
+    )
+    year = {y: stats.Period(date(y, 1, 1), date(y, 12, 31)) for y in (2023, 2024)}
+    assert stats.compute(world.territory_a, year[2023]).club_size == 0
+    assert stats.compute(world.territory_a, year[2024]).club_size == 1

@@ -21,10 +21,10 @@ from django.db.models.functions import ExtractMonth, ExtractYear, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sohosolo.accounts.models import Role, RoleKind
 from sohosolo.committees.stats import activity_by_village
 from sohosolo.events.models import Event, Kind, Registration
 from sohosolo.lib.text import fold
+from sohosolo.network.stats import club_size as network_club_size
 from sohosolo.prospects.models import Activity, Household, Interaction, Source, Stage
 from sohosolo.territory.models import Commune, Goal, Territory, Village
 
@@ -66,7 +66,10 @@ DEFINITIONS = {
         "cancelled, already past) and the welcome actions done (checklist items ticked, settling follow-ups recorded)."
     ),
     "events": _("Events held within the period (not cancelled); attendance: people marked present, walk-ins included."),
-    "club": _("People with a club member role in the territory today."),
+    "club": _(
+        "Members of the territory's club at the period's end (today for a period not over): they had joined by then "
+        "and not left; applications waiting or refused do not count."
+    ),
 }
 
 
@@ -412,14 +415,9 @@ def committees_activity(
     return list(rows.values())
 
 
-def club_size(territory: Territory) -> int:
-    """Club members of the territory today (the network app may count its own directory instead)."""
-    return (
-        Role.objects.filter(territory=territory, kind=RoleKind.MEMBER, user__is_active=True)
-        .values("user")
-        .distinct()
-        .count()
-    )
+def club_size(territory: Territory, period: Period) -> int:
+    """Club members at the period's end, or today if the period is not over (sohosolo/network)."""
+    return network_club_size(territory, min(period.end, timezone.localdate()))
 
 
 def settled_communes(rows: list) -> list[tuple[Commune, int, int]]:
@@ -465,5 +463,5 @@ def compute(territory: Territory, period: Period, today: date | None = None) -> 
         settled_communes=settled_communes(settled),
         villages=committees_activity(territory, period, settled, now),
         events=events_held(territory, period, now),
-        club_size=club_size(territory),
+        club_size=club_size(territory, period),
     )
