@@ -450,3 +450,39 @@ def test_deploy_checks_refuse_an_unsafe_policy_or_plain_http(settings):
     settings.SITE_URL = "http://sohosolo.example.fr"
     ids = {error.id for error in check_production_settings(None)}
     assert {"sohosolo.E005", "sohosolo.E006"} <= ids
+
+
+# The dependency audit (bin/audit-dependencies, run by CI) ---------------------------------------------------------
+
+
+def load_audit_script():
+    import importlib.machinery
+    import importlib.util
+
+    path = str(django_settings.BASE_DIR / "bin" / "audit-dependencies")
+    loader = importlib.machinery.SourceFileLoader("audit_dependencies", path)
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("audit_dependencies", loader))
+    loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("audit", "latest", "exit_code"),
+    [
+        ([{"name": "django", "version": "6.1.3", "vulns": []}], None, 0),
+        ([{"name": "django", "version": "6.1.3", "vulns": [{"id": "PYSEC-1", "fix_versions": ["6.1.4"]}]}], None, 1),
+        ([{"name": "django", "skip_reason": "not found"}], [{"id": "GHSA-1", "fixed_in": ["6.1.4"]}], 1),
+        ([{"name": "django", "skip_reason": "not found"}], [], 0),
+        ([{"name": "django", "skip_reason": "not found"}], None, 1),  # nothing audited at all: not a pass
+    ],
+)
+def test_the_dependency_audit_fails_on_a_known_vulnerability(tmp_path, monkeypatch, capsys, audit, latest, exit_code):
+    script = load_audit_script()
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("# pinned\nDjango==6.1.3\n")
+    monkeypatch.setattr(script, "pip_audit", lambda path: audit)
+    monkeypatch.setattr(script, "latest_release_vulnerabilities", lambda name, version: latest)
+    monkeypatch.setattr("sys.argv", ["audit-dependencies", str(requirements)])
+    assert script.main() == exit_code
+    if latest or audit[0].get("vulns"):
+        assert "VULNERABLE django==6.1.3" in capsys.readouterr().out
