@@ -486,3 +486,38 @@ def test_the_dependency_audit_fails_on_a_known_vulnerability(tmp_path, monkeypat
     assert script.main() == exit_code
     if latest or audit[0].get("vulns"):
         assert "VULNERABLE django==6.1.3" in capsys.readouterr().out
+
+
+# Uploads are judged by their content, never by their name ------------------------------------------------------
+
+
+def test_a_photo_is_read_by_its_content_and_stored_under_a_name_of_its_real_kind():
+    import io
+
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from sohosolo.lib.images import process_photo
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "orange").save(buffer, "PNG")
+    disguised = SimpleUploadedFile("report.pdf", buffer.getvalue(), content_type="application/pdf")
+    processed = process_photo(disguised, max_bytes=1024 * 1024)
+    assert processed.main.name.endswith(".jpg") and processed.main.read(3) == b"\xff\xd8\xff"  # re-encoded JPEG
+
+    script = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    for name in ("photo.jpg", "photo.png", "photo.svg"):
+        with pytest.raises(ValidationError):
+            process_photo(SimpleUploadedFile(name, script, content_type="image/jpeg"), max_bytes=1024 * 1024)
+
+
+def test_an_import_file_is_read_by_its_content(world, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("prospects:import_upload", args=["gers"])
+    client = client_for("advisor_a")
+    csv_named_xlsx = SimpleUploadedFile("contacts.xlsx", b"Prenom;Nom;Email\nA;B;a@example.fr\n")
+    assert client.post(url, {"file": csv_named_xlsx, "mode": "all_or_nothing"}).status_code == 400
+    binary_named_csv = SimpleUploadedFile("contacts.csv", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00")
+    assert client.post(url, {"file": binary_named_csv, "mode": "all_or_nothing"}).status_code == 400
