@@ -521,3 +521,31 @@ def test_an_import_file_is_read_by_its_content(world, client_for):
     assert client.post(url, {"file": csv_named_xlsx, "mode": "all_or_nothing"}).status_code == 400
     binary_named_csv = SimpleUploadedFile("contacts.csv", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00")
     assert client.post(url, {"file": binary_named_csv, "mode": "all_or_nothing"}).status_code == 400
+
+
+def test_changing_a_user_in_the_django_admin_asks_to_confirm_the_password(world, client_for):
+    admin = world.users["platform_admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client = client_for("platform_admin")
+    url = reverse("admin:accounts_user_change", args=[world.users["advisor_a"].pk])
+    assert client.get(url).status_code == 200
+    session = client.session
+    session[CONFIRMED_AT] = time.time() - 16 * 60
+    session.save()
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith(CONFIRM)
+
+
+def test_an_invited_advisor_sets_up_two_factor_sign_in_right_after_activating_their_account(world, client_for):
+    client_for("manager_a").post(
+        reverse("accounts:invite", args=["gers"]),
+        {"email": "louise@example.fr", "full_name": "Louise", "language": "fr", "kind": "advisor"},
+    )
+    link = re.search(r"/compte/activer/[^/\s]+/", mail.outbox[0].body).group(0)
+    client = Client()
+    form = {"full_name": "Louise", "language": "fr", "new_password1": "Un mot de passe solide", "new_password2": ""}
+    form["new_password2"] = form["new_password1"]
+    assert client.post(link, form).status_code == 302
+    response = client.get("/espace/")
+    assert response.status_code == 302 and response["Location"].startswith(SETUP)
