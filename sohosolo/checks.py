@@ -46,6 +46,27 @@ def check_production_settings(app_configs, **kwargs) -> list[checks.CheckMessage
                 id="sohosolo.E003",
             )
         )
+    unsafe = sorted(
+        {source for sources in settings.SECURE_CSP.values() for source in sources}
+        & {"'unsafe-inline'", "'unsafe-eval'", "*"}
+    )
+    if unsafe:
+        errors.append(
+            checks.Error(
+                f"The Content-Security-Policy allows {', '.join(unsafe)}: injected code would run.",
+                hint="Keep scripts and styles in static files; inline scripts carry the CSP nonce.",
+                id="sohosolo.E005",
+            )
+        )
+    if not settings.SITE_URL.startswith("https://"):
+        errors.append(
+            checks.Error(
+                "SITE_URL is not an https:// address: cookies would not be Secure, HSTS and the HTTPS redirect are "
+                "off, and links in emails would be sent in clear.",
+                hint="Serve the platform over HTTPS and set SITE_URL=https://…",
+                id="sohosolo.E006",
+            )
+        )
     if settings.DEMO_MODE:
         errors.append(
             checks.Error(

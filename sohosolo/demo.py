@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from faker import Faker
 
+from sohosolo.accounts.demo import load_two_factor_devices
 from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
 from sohosolo.committees.demo import load_committees
 from sohosolo.events.demo import load_events
@@ -238,6 +239,7 @@ def load_demo(prospects_scale: float = 1.0) -> dict[str, int]:
         ],
         batch_size=500,
     )
+    load_two_factor_devices(User.objects.filter(email__in=[email for email, _label in DEMO_LOGINS]))
     prospects = [
         load_prospects(
             territories[code],

@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "sohosolo",
     "sohosolo.accounts",
     "sohosolo.territory",
@@ -91,7 +94,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor?
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Session expiry, two-factor sign-in required for staff, Permissions-Policy header.
+    "sohosolo.accounts.middleware.SignInSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -204,8 +211,29 @@ AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1 if PROXY_COUNT else None
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if PROXY_COUNT else ("REMOTE_ADDR",)
 AXES_VERBOSE = False
 
+# Two-factor sign-in (django-otp): an authenticator app (TOTP), with single-use recovery codes. Required for the
+# programme's staff and the Django admin, optional for everybody else.
+OTP_TOTP_ISSUER = SITE_NAME
+OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next try (1 s, 2 s, 4 s…)
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the Django admin never shows a device's secret
+TWO_FACTOR_FAILURE_LIMIT = env_int("TWO_FACTOR_FAILURE_LIMIT", 5)  # wrong codes per account or address, then wait
+TWO_FACTOR_LOCKOUT_MINUTES = env_int("TWO_FACTOR_LOCKOUT_MINUTES", 15)
+RECOVERY_CODE_COUNT = 10
+# Password-reset requests per client address and per email address within an hour.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 10)
+PASSWORD_RESET_LIMIT_PER_EMAIL = env_int("PASSWORD_RESET_LIMIT_PER_EMAIL", 3)
+# Sensitive actions (exports, role changes, invitations of staff, erasure) ask again for the password or a code
+# when the last one was given longer ago than this.
+REAUTHENTICATION_MINUTES = env_int("REAUTHENTICATION_MINUTES", 15)
+
+# Sessions end after SESSION_IDLE_MINUTES without a request, and in any case SESSION_MAX_HOURS after sign-in.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60)
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+# Messages ride in the session, not in a cookie of their own.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Languages: French first, English complete.
 LANGUAGE_CODE = "fr"
@@ -283,11 +311,17 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 _https = SITE_URL.startswith("https://")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _https)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Only two cookies ever: the session and the CSRF token, both strictly necessary (no consent banner). The language
+# is carried by the address (/ or /en/) and by the signed-in user's profile. Over HTTPS they are Secure and get the
+# __Host- prefix (bound to this host, path /, never sent in clear).
 SESSION_COOKIE_SECURE = _https
 CSRF_COOKIE_SECURE = _https
-LANGUAGE_COOKIE_SECURE = _https
+SESSION_COOKIE_NAME = "__Host-sessionid" if _https else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if _https else "csrftoken"
 SESSION_COOKIE_HTTPONLY = True
-LANGUAGE_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # forms carry the token; htmx reads it from the page, never from the cookie
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if _https else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
@@ -295,6 +329,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Sent by sohosolo.accounts.middleware: the browser features no page of the platform uses are switched off.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), hid=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), serial=(), usb=(), browsing-topics=()"
+)
 _tile_origin = ["/".join(MAP_TILE_URL.split("/")[:3])] if MAP_TILE_URL.startswith("http") else []
 SECURE_CSP = {
     "default-src": [CSP.SELF],

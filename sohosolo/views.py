@@ -6,13 +6,14 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-from django.views.i18n import set_language as django_set_language
 
 from sohosolo.accounts.models import Role, RoleKind
 from sohosolo.accounts.scopes import staff_territories
+from sohosolo.accounts.security import LANGUAGE_CHOSEN, safe_next
+from sohosolo.lib.i18n import in_language
 from sohosolo.privacy.audit import log_action
 from sohosolo.territory.models import Territory, Village
 
@@ -67,15 +68,23 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
-    """Django's language switch; a signed-in user also keeps the choice for their emails."""
-    response = django_set_language(request)
+    """The language switch: the same page in the other language (the address carries it, no cookie is set).
+
+    A signed-in user keeps the choice in their profile (emails, and where signing in leads); a visitor's choice is
+    kept in their session, so that signing in afterwards makes it theirs."""
+    next_url = safe_next(request, request.POST.get("next") or request.headers.get("Referer"), "/")
     language = request.POST.get("language")
+    if language not in dict(settings.LANGUAGES):
+        return redirect(next_url)
     user = request.user
-    if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
-        log_action(user, "user.profile_changed", user, {"language": language})
-        user.language = language
-        user.save(update_fields=["language"])
-    return response
+    if user.is_authenticated:
+        if user.language != language:
+            log_action(user, "user.profile_changed", user, {"language": language})
+            user.language = language
+            user.save(update_fields=["language"])
+    else:
+        request.session[LANGUAGE_CHOSEN] = language
+    return redirect(in_language(next_url, language))
 
 
 @never_cache

@@ -123,15 +123,36 @@ def world(db) -> World:
     return World(a, b, a1, a2, b1, users)
 
 
+def sign_in_verified(client: Client, user: User) -> Client:
+    """Sign `client` in as `user` as the sign-in pages would: password given just now and, for those who must have
+    it (staff, Django admin), the second factor passed with an authenticator app (a device made for them)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from sohosolo.accounts.security import HAS_DEVICE, two_factor_required
+
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    if two_factor_required(user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="Test app", confirmed=True
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session[HAS_DEVICE] = True
+        session.save()
+    return client
+
+
 @pytest.fixture
 def client_for(world):
-    """client_for("advisor_a") is a test client signed in as that persona (anonymous for "anonymous")."""
+    """client_for("advisor_a") is a test client signed in as that persona (anonymous for "anonymous"), past the
+    second factor where the persona needs one, having given their password just now (no re-confirmation asked)."""
 
     def make(persona: str) -> Client:
         client = Client()
         user = world.users[persona]
         if user is not None:
-            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            sign_in_verified(client, user)
         return client
 
     return make

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import translation
 
 from tests import (
+    matrix_accounts,
     matrix_committees,
     matrix_housing,
     matrix_intranet,
@@ -140,7 +142,15 @@ EXPECTED: dict[str, tuple[Callable[[World], list], dict[str, int]]] = {
     "admin:index": (lambda w: [], every(302) | {"platform_admin": 200}),
 }
 # Each later app declares its own lines (tests/matrix_<app>.py) and the objects its URLs need.
-APP_MATRICES = [matrix_housing, matrix_network, matrix_intranet, matrix_committees, matrix_results, matrix_privacy]
+APP_MATRICES = [
+    matrix_housing,
+    matrix_network,
+    matrix_intranet,
+    matrix_committees,
+    matrix_results,
+    matrix_privacy,
+    matrix_accounts,
+]
 for _matrix in APP_MATRICES:
     assert not set(_matrix.EXPECTED) & set(EXPECTED), f"{_matrix.__name__} declares a URL twice"
     EXPECTED |= _matrix.EXPECTED
@@ -239,5 +249,9 @@ def test_permission_matrix(world_with_admin, client_for, name, persona):
         url = reverse(name, args=args(world_with_admin))
     response = client_for(persona).get(url)
     assert response.status_code == expected[persona], f"{persona} GET {url}"
+    if response.get("Content-Type", "").startswith("text/html"):
+        csp = response.get("Content-Security-Policy", "")
+        assert "default-src 'self'" in csp and "unsafe-inline" not in csp, f"{persona} GET {url}: {csp!r}"
+    assert set(response.cookies) <= {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME}, f"{persona} GET {url}"
     if response.status_code == 302 and persona == "anonymous" and name not in ("admin:index",):
         assert response["Location"].startswith(reverse("accounts:login")), response["Location"]

@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 
 from sohosolo.accounts.models import Invitation, Role, User
+from sohosolo.accounts.security import recent_authentication_required
 
 
 class RoleInline(admin.TabularInline):
@@ -29,6 +31,11 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})]
     filter_horizontal = []
+
+    # A user's page changes their roles and powers: the password (or a code) must have been given recently.
+    @method_decorator(recent_authentication_required)
+    def changeform_view(self, request, *args, **kwargs):
+        return super().changeform_view(request, *args, **kwargs)
 
 
 @admin.register(Invitation)

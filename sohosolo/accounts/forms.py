@@ -147,3 +147,50 @@ def invite_from_form(form: forms.Form, *, inviter: User, territory: Territory, k
         form.add_error("email", _("Try again."))
         return False
     return True
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A code from the authenticator app (six digits), or one of the recovery codes."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_("The 6-digit code shown by your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput({"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
+    )
+
+
+class SetupCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code shown by the app"),
+        max_length=12,
+        widget=forms.TextInput({"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+class ReauthenticationForm(forms.Form):
+    """Before a sensitive action: the password again, or a code from the app."""
+
+    password = forms.CharField(
+        label=_("Password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput({"autocomplete": "current-password", "autofocus": True}),
+    )
+    code = forms.CharField(
+        label=_("Or a code from your authenticator app"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput({"autocomplete": "one-time-code"}),
+    )
+
+    def __init__(self, *args, with_code: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_code:
+            del self.fields["code"]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("password") and not data.get("code"):
+            raise ValidationError(_("Type your password (or a code from your app)."))
+        return data

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sohosolo.accounts import views
+from sohosolo.accounts import security_views, views
 
 app_name = "accounts"
 
@@ -26,6 +26,11 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("compte/activer/<str:token>/", views.activate, name="activate"),
+    path("compte/verification/", security_views.two_factor_verify, name="two_factor_verify"),
+    path("compte/double-authentification/", security_views.two_factor_setup, name="two_factor_setup"),
+    path("compte/double-authentification/codes/", security_views.recovery_codes, name="recovery_codes"),
+    path("compte/double-authentification/desactiver/", security_views.two_factor_disable, name="two_factor_disable"),
+    path("compte/confirmer/", security_views.reauthenticate, name="reauthenticate"),
     path("territoires/<slug:code>/equipe/", views.team, name="team"),
     path("territoires/<slug:code>/equipe/inviter/", views.invite_view, name="invite"),
 ]

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -23,9 +23,18 @@ from sohosolo.accounts.forms import (
 )
 from sohosolo.accounts.models import Invitation, Role, RoleKind
 from sohosolo.accounts.scopes import get_territory_or_404, staff_required
+from sohosolo.accounts.security import (
+    LANGUAGE_CHOSEN,
+    client_address,
+    password_reset_throttle,
+    recent_authentication_required,
+    remaining_recovery_codes,
+    totp_device,
+    two_factor_required,
+)
 from sohosolo.accounts.services import accept_invitation, invitation_from_token
 from sohosolo.demo import DEMO_LOGINS, DEMO_PASSWORD
-from sohosolo.lib.i18n import in_language, set_language_cookie
+from sohosolo.lib.i18n import in_language
 from sohosolo.privacy.audit import log_action
 
 
@@ -45,11 +54,15 @@ class LoginView(auth_views.LoginView):
         return super().get_context_data(**demo_context(), **kwargs)
 
     def form_valid(self, form) -> HttpResponse:
-        """Signed in: continue in the language the visitor chose with the switch, else in the user's own."""
+        """Signed in: continue in the language the visitor chose with the switch, else in the user's own.
+
+        (The choice is kept in the session, which signing in keeps: there is no language cookie.) A session that owes
+        a second factor is then sent to it by SignInSecurityMiddleware, wherever it goes."""
+        chosen = self.request.session.pop(LANGUAGE_CHOSEN, None)
         response = super().form_valid(form)
         user = form.get_user()
-        if self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) in dict(settings.LANGUAGES):
-            language = self.request.LANGUAGE_CODE
+        if chosen in dict(settings.LANGUAGES):
+            language = chosen
             if user.language != language:
                 log_action(user, "user.profile_changed", user, {"language": language})
                 user.language = language
@@ -57,7 +70,7 @@ class LoginView(auth_views.LoginView):
         else:
             language = user.language
         response["Location"] = in_language(response["Location"], language)
-        return set_language_cookie(response, language)
+        return response
 
 
 def login_attempt_email(request: HttpRequest, credentials: dict | None) -> str:
@@ -91,7 +104,7 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         with translation.override(user.language):
             messages.success(request, _("Welcome! Your account is active."))
-            return set_language_cookie(redirect("staff_home"), user.language)
+            return redirect(in_language(reverse("staff_home"), user.language))
     return render(request, "accounts/activate.html", {"form": form, "invitation": invitation})
 
 
@@ -108,8 +121,14 @@ def profile(request: HttpRequest) -> HttpResponse:
             log_action(user, "user.profile_changed", user, changes)
         with translation.override(user.language):
             messages.success(request, _("Your profile is saved."))
-            return set_language_cookie(redirect("accounts:profile"), user.language)
-    return render(request, "accounts/profile.html", {"form": form})
+            return redirect(in_language(reverse("accounts:profile"), user.language))
+    context = {
+        "form": form,
+        "two_factor_on": totp_device(user) is not None,
+        "two_factor_required": two_factor_required(user),
+        "recovery_codes_left": remaining_recovery_codes(user),
+    }
+    return render(request, "accounts/profile.html", context)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -125,9 +144,29 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Throttled: PASSWORD_RESET_LIMIT_PER_ADDRESS requests an hour from one client address (then a 429 page), and
+    PASSWORD_RESET_LIMIT_PER_EMAIL emails an hour to one address (further requests say "sent" but send nothing, so
+    that nobody can flood a mailbox nor learn whether an account exists)."""
+
     form_class = EmailPasswordResetForm
     template_name = "accounts/password_reset.html"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        by_address, address = password_reset_throttle("ip"), client_address(request)
+        if by_address.blocked(address):
+            form = self.get_form()
+            form.add_error(None, _("Too many requests from your connection. Please try again in an hour."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        by_address.hit(address)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        by_email, email = password_reset_throttle("email"), form.cleaned_data["email"].strip().lower()
+        if by_email.blocked(email):
+            return redirect(self.get_success_url())
+        by_email.hit(email)
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
@@ -173,6 +212,7 @@ def team(request: HttpRequest, code: str) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
+@recent_authentication_required
 def invite_view(request: HttpRequest, code: str) -> HttpResponse:
     territory = get_territory_or_404(request, code, manage=True)
     form = InvitationForm(territory, request.POST or None)

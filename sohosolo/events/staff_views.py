@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sohosolo.accounts.scopes import get_territory_or_404, get_village_or_404, role_required, staff_required
+from sohosolo.accounts.security import recent_authentication_required
 from sohosolo.events.models import Audience, Event, Kind, Registration
 from sohosolo.events.services import promote_waiting
 from sohosolo.lib.emails import send_email
@@ -321,6 +322,7 @@ def export_rows(event: Event):
 
 @staff_required
 @require_GET
+@recent_authentication_required
 def staff_export(request: HttpRequest, code: str, pk: int, fmt: str) -> HttpResponse:
     """The people registered (confirmed, then waiting), as CSV or XLSX. Exports hold personal data: each is logged."""
     event = get_event_or_404(request, code, pk)

@@ -1,27 +1,21 @@
-"""Language helpers that know nothing of the domain."""
+"""Language helpers that know nothing of the domain.
+
+There is no language cookie: the address carries the language (French at the root, English under /en/), and a
+signed-in user's profile keeps theirs for emails and for where signing in leads."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
-from django.http import HttpResponse
 from django.urls import translate_url
-
-
-def set_language_cookie(response: HttpResponse, language: str) -> HttpResponse:
-    """Remember `language` in the browser, with the project's cookie settings (as Django's set_language does)."""
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        path=settings.LANGUAGE_COOKIE_PATH,
-        domain=settings.LANGUAGE_COOKIE_DOMAIN,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
-    return response
+from django.utils import translation
 
 
 def in_language(url: str, language: str) -> str:
-    """The same page in `language` (/espace/ ↔ /en/espace/), or `url` itself when it has no translation."""
-    return translate_url(url, language)
+    """The same page in `language` (/espace/ ↔ /en/espace/), or `url` itself when it has no translation.
+
+    `url` is read in its own language (its prefix), whatever the language of the request that asks."""
+    own = translation.get_language_from_path(urlsplit(url).path) or settings.LANGUAGE_CODE
+    with translation.override(own):
+        return translate_url(url, language)

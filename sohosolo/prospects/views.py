@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from sohosolo.accounts.scopes import get_territory_or_404, get_village_or_404, role_required, staff_required
+from sohosolo.accounts.security import recent_authentication_required
 from sohosolo.lib.emails import send_email
 from sohosolo.lib.exports import csv_response, xlsx_response
 from sohosolo.privacy.audit import log_action
@@ -232,6 +233,7 @@ def export_header() -> list[str]:
 
 @staff_required
 @require_GET
+@recent_authentication_required
 def export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     """The filtered list, as CSV or XLSX. Exports hold personal data: each one is logged."""
     territory = get_territory_or_404(request, code)

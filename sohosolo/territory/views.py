@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sohosolo.accounts.forms import invite_from_form
 from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind
 from sohosolo.accounts.scopes import get_territory_or_404, get_village_or_404, role_required, staff_required
+from sohosolo.accounts.security import recent_authentication_required
 from sohosolo.privacy.audit import log_action
 from sohosolo.territory.forms import (
     CommitteeFunctionForm,
@@ -248,6 +249,7 @@ def committee_invite(request: HttpRequest, code: str, slug: str) -> HttpResponse
 
 @role_required
 @require_POST
+@recent_authentication_required
 def committee_function(request: HttpRequest, code: str, slug: str, role_id: int) -> HttpResponse:
     village = get_village_or_404(request, code, slug)
     role = get_object_or_404(Role, pk=role_id, village=village, kind=RoleKind.VOLUNTEER)
@@ -270,6 +272,7 @@ def committee_function(request: HttpRequest, code: str, slug: str, role_id: int)
 
 @role_required
 @require_POST
+@recent_authentication_required
 def committee_remove(request: HttpRequest, code: str, slug: str, role_id: int) -> HttpResponse:
     """Take a volunteer off the committee (their account stays; other roles they hold are untouched)."""
     village = get_village_or_404(request, code, slug)

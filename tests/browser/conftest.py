@@ -12,7 +12,10 @@ import re
 from pathlib import Path
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from sohosolo.accounts.security import two_factor_required
+from sohosolo.accounts.security_views import current_code
 from tests.conftest import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -83,7 +86,11 @@ def phone_page(browser):
 
 @pytest.fixture
 def live_world(live_server, transactional_db, world):
-    """The personas of tests/conftest.py, committed so that the live server's thread sees them."""
+    """The personas of tests/conftest.py, committed so that the live server's thread sees them. The staff personas
+    have set up their authenticator app (their second factor): see pass_second_factor."""
+    for user in world.users.values():
+        if user is not None and two_factor_required(user):
+            TOTPDevice.objects.get_or_create(user=user, defaults={"name": "Test app", "confirmed": True})
     return world
 
 
@@ -115,9 +122,23 @@ def assert_no_sideways_scroll(page, what: str) -> None:
     assert scroll_width <= inner_width, f"{what} scrolls sideways: {scroll_width}px > {inner_width}px"
 
 
+def pass_second_factor(page, user) -> None:
+    """On the verification page that follows a staff member's password: type the code their app shows now."""
+    if not two_factor_required(user):
+        return
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    # A code is accepted once: forget the last one used, so that two sign-ins within 30 seconds both work.
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0)
+    page.wait_for_url(re.compile(r"/compte/verification/"))
+    page.locator("input[name=code]").fill(current_code(device))
+    page.locator("main button[type=submit]").first.click()
+
+
 def sign_in(page, live_server, user) -> None:
+    """Sign in as `user`, with the password and, for staff, the code of their authenticator app."""
     page.goto(live_server.url + "/compte/connexion/")
     page.locator("input[name=username]").fill(user.email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("main button[type=submit]").click()
+    pass_second_factor(page, user)
     page.wait_for_url(re.compile(r"/espace/$"))

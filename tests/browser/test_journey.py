@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, shot
+from tests.browser.conftest import assert_accessible, pass_second_factor, shot
 from tests.conftest import PASSWORD
 
 
@@ -34,6 +34,7 @@ def test_visitor_switches_to_english_and_an_advisor_signs_in(live_world, page, l
     page.locator("input[name=username]").fill(live_world.users["advisor_a"].email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("main").get_by_role("button", name="Sign in").click()
+    pass_second_factor(page, live_world.users["advisor_a"])
     page.wait_for_url(re.compile(r"/en/espace/$"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
     roles = page.locator("section", has=page.get_by_role("heading", name="Your roles"))
@@ -85,6 +86,7 @@ def test_signed_in_staff_home_fits_a_phone_screen(live_world, phone_page, live_s
     page.locator("input[name=username]").fill(live_world.users["advisor_a"].email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("main button[type=submit]").click()
+    pass_second_factor(page, live_world.users["advisor_a"])
     page.wait_for_url(re.compile(r"/espace/$"))
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.get_by_role("main")).to_contain_text("Soho Solo Gers")

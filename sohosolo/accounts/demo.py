@@ -1,0 +1,28 @@
+"""Demo accounts' second factor: the staff personas share an authenticator app with a known key.
+
+Only for the demo (`manage.py demo`): in DEMO_MODE the verification page also prints the current code, so that
+anybody trying the demo can sign in as a staff persona without setting up an app. The key can be added to a real
+authenticator app too: DEMO_TOTP_KEY_BASE32.
+"""
+
+from __future__ import annotations
+
+from base64 import b32encode
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sohosolo.accounts.security import new_recovery_codes, two_factor_required
+
+DEMO_TOTP_KEY = b"SohoSoloDemoTOTPKey!".hex()
+DEMO_TOTP_KEY_BASE32 = b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+
+
+def load_two_factor_devices(users) -> int:
+    """Give each of `users` who must sign in with a second factor the demo authenticator app; return how many."""
+    count = 0
+    for user in users:
+        if two_factor_required(user) and not TOTPDevice.objects.filter(user=user).exists():
+            TOTPDevice.objects.create(user=user, name="Demo app", key=DEMO_TOTP_KEY, confirmed=True)
+            new_recovery_codes(user)
+            count += 1
+    return count

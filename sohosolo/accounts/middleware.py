@@ -1,0 +1,48 @@
+"""Every request of a signed-in person: the session's expiry, then the second factor owed before any page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from sohosolo.accounts.security import SETUP, redirect_with_next, second_factor_step, session_expired
+
+# Pages a session may open while it still owes its second factor.
+OPEN_DURING_SIGN_IN = {
+    "accounts:two_factor_verify",
+    "accounts:two_factor_setup",
+    "accounts:logout",
+    "set_language",
+    "healthz",
+}
+
+
+class SignInSecurityMiddleware:
+    """Ends expired sessions, keeps a session that owes its second factor on the two-factor pages, and switches off
+    the browser features no page uses (Permissions-Policy). Comes after AuthenticationMiddleware and OTPMiddleware."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        if not request.user.is_authenticated:
+            return None
+        if session_expired(request):
+            logout(request)
+            messages.info(request, _("Your session has ended. Please sign in again."))
+            return redirect_with_next(request, "accounts:login", request.get_full_path())
+        if request.resolver_match.view_name in OPEN_DURING_SIGN_IN:
+            return None
+        step = second_factor_step(request)
+        if step is None:
+            return None
+        view_name = "accounts:two_factor_setup" if step == SETUP else "accounts:two_factor_verify"
+        return redirect_with_next(request, view_name, request.get_full_path())
