@@ -19,6 +19,7 @@ from faker import Faker
 
 from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
 from sohosolo.events.demo import load_events
+from sohosolo.housing.demo import load_housing
 from sohosolo.prospects.demo import load_prospects
 from sohosolo.territory.communes import load_communes
 from sohosolo.territory.models import SERVICES, BroadbandQuality, Commune, Goal, Hub, Territory, Village, Weekday
@@ -250,8 +251,10 @@ def load_demo(prospects_scale: float = 1.0) -> dict[str, int]:
         load_events(territories[code], rng, timezone.localdate(), scale * prospects_scale)
         for code, scale in PROSPECTS_SCALE.items()
     ]
+    housing = [load_housing(territories[code], rng, fake, timezone.localdate()) for code in PROSPECTS_SCALE]
     return {
         "prospects": sum(p["households"] for p in prospects),
+        "housing offers": sum(h["housing offers"] for h in housing),
         "event registrations": sum(e["registrations"] for e in events),
         "settled families": sum(p["settled families"] for p in prospects),
         "territories": len(territories),

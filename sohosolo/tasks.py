@@ -11,6 +11,7 @@ from django.tasks import Task, task
 from django.utils import timezone
 
 from sohosolo.events.tasks import generate_event_occurrences, send_event_reminders
+from sohosolo.housing.tasks import remind_stale_offers
 from sohosolo.models import PeriodicJobRun
 from sohosolo.prospects.tasks import clean_up_imports
 
@@ -49,6 +50,7 @@ PERIODIC_JOBS = [
     PeriodicJob("clean_up_imports", timedelta(hours=1), clean_up_imports),
     PeriodicJob("send_event_reminders", timedelta(minutes=15), send_event_reminders),
     PeriodicJob("generate_event_occurrences", timedelta(hours=24), generate_event_occurrences),
+    PeriodicJob("remind_stale_offers", timedelta(hours=24), remind_stale_offers),
 ]
 
 
