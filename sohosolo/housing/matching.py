@@ -12,6 +12,8 @@ beyond the distance wished): the option is then listed among the exclusions, wit
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import NamedTuple
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -58,9 +60,8 @@ class Place:
     broadband: str = ""
 
 
-@dataclass(frozen=True)
-class Home:
-    """A housing offer on the market."""
+class Home(NamedTuple):
+    """A housing offer on the market (a named tuple: ten thousand of them are made from database rows at once)."""
 
     id: int
     village_id: int
@@ -106,9 +107,9 @@ def money(amount: int, tenure: str) -> str:
     return _("%(amount)s a month") % {"amount": euros(amount)} if tenure == "rent" else euros(amount)
 
 
-@dataclass(frozen=True)
-class Reason:
-    """One reason, kept as a code and its values; `text` words it in the active language when it is shown."""
+class Reason(NamedTuple):
+    """One reason, kept as a code and its values; `text` words it in the active language when it is shown (so that
+    ranking ten thousand offers formats nothing)."""
 
     code: str
     good: bool
@@ -136,14 +137,14 @@ REASON_TEXTS = {
     "tenure_sale_for_renter": lambda: _("For sale, and they want to rent"),
     "tenure_rent_for_buyer": lambda: _("To rent, and they want to buy"),
     "budget_ok": lambda tenure, cost, budget: (
-        _("Within budget: %(cost)s for %(budget)s") % {"cost": money(cost, tenure), "budget": money(budget, tenure)}
+        _("Within budget: %(cost)s for %(budget)s") % {"cost": money(cost, tenure), "budget": euros(budget)}
     ),
     "budget_over": lambda tenure, cost, budget, percent: (
         _("%(percent)s %% over budget: %(cost)s for %(budget)s")
-        % {"percent": percent, "cost": money(cost, tenure), "budget": money(budget, tenure)}
+        % {"percent": percent, "cost": money(cost, tenure), "budget": euros(budget)}
     ),
     "budget_far_over": lambda tenure, cost, budget: (
-        _("%(cost)s, far over the %(budget)s budget") % {"cost": money(cost, tenure), "budget": money(budget, tenure)}
+        _("%(cost)s, far over the %(budget)s budget") % {"cost": money(cost, tenure), "budget": euros(budget)}
     ),
     "rooms_ok": lambda rooms, bedrooms, wished: (
         _("%(home)s, %(wished)s wished") % {"home": _rooms_text(rooms, bedrooms), "wished": wished}
@@ -209,17 +210,24 @@ REASON_TEXTS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Match:
-    """A village or an offer for a household: its score out of 100, the reasons, and what excluded it if anything."""
+    """A village or an offer for a household: its score out of 100, the reasons, and what excluded it if anything.
+
+    An offer's reasons are its own, then its village's (`place_reasons`, shared by the offers of a village)."""
 
     kind: str  # "village" or "offer"
     id: int
     name: str
     score: int
-    reasons: list[Reason] = field(default_factory=list)
+    own_reasons: list[Reason] = field(default_factory=list)
     exclusions: list[Reason] = field(default_factory=list)
     village_id: int | None = None
+    place_reasons: list[Reason] | tuple = ()
+
+    @property
+    def reasons(self) -> list[Reason]:
+        return [*self.own_reasons, *self.place_reasons]
 
     @property
     def excluded(self) -> bool:
@@ -307,52 +315,57 @@ def _village_criteria(wish: Wish, place: Place, weights: Weights, tally: _Tally)
         tally.add(weights.interest, 1.0 if chosen else 0.0, Reason("interest_yes" if chosen else "interest_no", chosen))
 
 
-def _home_criteria(wish: Wish, home: Home, weights: Weights, tally: _Tally) -> None:
-    if wish.tenure == "rent" and home.tenure == "sale":
-        tally.exclusions.append(Reason("tenure_sale_for_renter", False))
-    elif wish.tenure == "buy" and home.tenure == "rent":
-        tally.exclusions.append(Reason("tenure_rent_for_buyer", False))
-    elif wish.tenure in ("rent", "buy"):
-        tally.reasons.append(Reason(f"tenure_ok_{home.tenure}", True))
+def _home_criteria(wish: Wish, home: Home, weights: Weights) -> tuple[float, int, list[Reason], Reason | None]:
+    """Points, total weight and reasons of the offer's own criteria, or what excludes it (then the rest is skipped:
+    this runs for every offer of a territory)."""
+    points, total, reasons = 0.0, 0, []
+    tenure = home.tenure
+    if wish.tenure == "rent" and tenure == "sale":
+        return 0, 0, reasons, Reason("tenure_sale_for_renter", False)
+    if wish.tenure == "buy" and tenure == "rent":
+        return 0, 0, reasons, Reason("tenure_rent_for_buyer", False)
+    if wish.tenure in ("rent", "buy"):
+        reasons.append(Reason(f"tenure_ok_{tenure}", True))
 
     budget = wish.budget
     # A monthly budget says nothing of a sale price, nor a purchase budget of a rent.
-    if budget and (budget >= PURCHASE_BUDGET_FROM) == (home.tenure == "sale"):
-        cost = home.cost
-        money = (home.tenure, cost, budget)
+    if budget and (budget >= PURCHASE_BUDGET_FROM) == (tenure == "sale"):
+        cost = home.price + home.charges if tenure == "rent" else home.price
         tolerance = weights.budget_tolerance_percent / 100
+        total += weights.budget
         if cost <= budget:
-            tally.add(weights.budget, 1.0, Reason("budget_ok", True, money))
+            points += weights.budget
+            reasons.append(Reason("budget_ok", True, (tenure, cost, budget)))
         elif tolerance and cost <= budget * (1 + tolerance):
             over = (cost - budget) / budget
-            tally.add(weights.budget, 0.5 * (1 - over / tolerance), None)
-            tally.reasons.append(Reason("budget_over", False, (*money, max(1, round(100 * over)))))
+            points += weights.budget * 0.5 * (1 - over / tolerance)
+            reasons.append(Reason("budget_over", False, (tenure, cost, budget, max(1, round(100 * over)))))
         else:
-            tally.add(weights.budget, 0.0, None)
-            tally.exclusions.append(Reason("budget_far_over", False, money))
+            return 0, 0, reasons, Reason("budget_far_over", False, (tenure, cost, budget))
 
     if wish.rooms:
         values = (home.rooms, home.bedrooms, wish.rooms)
+        total += weights.rooms
         if home.rooms >= wish.rooms:
-            tally.add(weights.rooms, 1.0, Reason("rooms_ok", True, values))
+            points += weights.rooms
+            reasons.append(Reason("rooms_ok", True, values))
         elif home.rooms == wish.rooms - 1:
-            tally.add(weights.rooms, 0.4, Reason("rooms_short", False, values))
+            points += weights.rooms * 0.4
+            reasons.append(Reason("rooms_short", False, values))
         else:
-            tally.add(weights.rooms, 0.0, None)
-            tally.exclusions.append(Reason("rooms_too_few", False, values))
+            return 0, 0, reasons, Reason("rooms_too_few", False, values)
 
     if wish.housing_type == "house":
         ok = home.kind in HOUSE_KINDS
-        tally.add(weights.housing_type, 1.0 if ok else 0.0, Reason("type_house_ok" if ok else "type_not_house", ok))
+        total += weights.housing_type
+        points += weights.housing_type if ok else 0
+        reasons.append(Reason("type_house_ok" if ok else "type_not_house", ok))
     elif wish.housing_type == "apartment":
         ok = home.kind in FLAT_KINDS
-        tally.add(weights.housing_type, 1.0 if ok else 0.2, Reason("type_flat_ok" if ok else "type_not_flat", ok))
-
-
-def _finish(tally: _Tally, kind: str, id: int, name: str, village_id: int | None) -> Match:
-    if not tally.total and not tally.reasons and not tally.exclusions:
-        tally.reasons.append(Reason("nothing_known", False))
-    return Match(kind, id, name, tally.score, tally.reasons, tally.exclusions, village_id)
+        total += weights.housing_type
+        points += weights.housing_type if ok else weights.housing_type * 0.2
+        reasons.append(Reason("type_flat_ok" if ok else "type_not_flat", ok))
+    return points, total, reasons, None
 
 
 def _village_tally(wish: Wish, place: Place, weights: Weights) -> _Tally:
@@ -362,19 +375,28 @@ def _village_tally(wish: Wish, place: Place, weights: Weights) -> _Tally:
 
 
 def score_village(wish: Wish, place: Place, weights: Weights) -> Match:
-    return _finish(_village_tally(wish, place, weights), "village", place.id, place.name, place.id)
+    tally = _village_tally(wish, place, weights)
+    if not tally.total and not tally.reasons and not tally.exclusions:
+        tally.reasons.append(Reason("nothing_known", False))
+    return Match("village", place.id, place.name, tally.score, tally.reasons, tally.exclusions, place.id)
 
 
 def score_offer(wish: Wish, home: Home, place: Place, weights: Weights, village: _Tally | None = None) -> Match:
-    """The offer's own criteria (tenure, budget, rooms, type) and its village's (`village`: already computed)."""
+    """The offer's own criteria (tenure, budget, rooms, type) and its village's (`village`: already computed).
+    An excluded offer says the first thing that excluded it."""
     village = village or _village_tally(wish, place, weights)
-    tally = _Tally()
-    _home_criteria(wish, home, weights, tally)
-    tally.points += village.points
-    tally.total += village.total
-    tally.reasons += village.reasons
-    tally.exclusions += village.exclusions
-    return _finish(tally, "offer", home.id, home.title, home.village_id)
+    if village.exclusions:
+        return Match("offer", home.id, home.title, 0, [], village.exclusions, home.village_id)
+    points, total, reasons, exclusion = _home_criteria(wish, home, weights)
+    if exclusion is not None:
+        return Match("offer", home.id, home.title, 0, reasons, [exclusion], home.village_id)
+    points += village.points
+    total += village.total
+    if not total and not reasons and not village.reasons:
+        reasons.append(Reason("nothing_known", False))
+    # Nothing to compare: a neutral middle score, said as such in the reasons.
+    score = round(100 * points / total) if total else 50
+    return Match("offer", home.id, home.title, score, reasons, [], home.village_id, village.reasons)
 
 
 def _order(match: Match) -> tuple:
@@ -389,13 +411,16 @@ def rank_villages(wish: Wish, places: list[Place], weights: Weights) -> list[Mat
 def rank_offers(wish: Wish, homes: list[Home], places: dict[int, Place], weights: Weights) -> list[Match]:
     """Every offer, the best first; excluded ones last. Offers of a village not in `places` are left out."""
     villages = {pk: _village_tally(wish, place, weights) for pk, place in places.items()}
-    matches = [
-        score_offer(wish, home, places[home.village_id], weights, villages[home.village_id])
-        for home in homes
-        if home.village_id in places
-    ]
-    matches.sort(key=_order)
-    return matches
+    suggested, excluded = [], []
+    for home in homes:
+        village = villages.get(home.village_id)
+        if village is not None:
+            match = score_offer(wish, home, places[home.village_id], weights, village)
+            (excluded if match.exclusions else suggested).append(match)
+    # Excluded offers are many and only listed: by number, which is cheaper than by score and name.
+    suggested.sort(key=_order)
+    excluded.sort(key=attrgetter("id"))
+    return suggested + excluded
 
 
 def count_fitting_offers(villages: list[Match], offers: list[Match]) -> None:
@@ -406,4 +431,4 @@ def count_fitting_offers(villages: list[Match], offers: list[Match]) -> None:
             counts[offer.village_id] = counts.get(offer.village_id, 0) + 1
     for village in villages:
         if counts.get(village.id):
-            village.reasons.append(Reason("offers_fit", True, (counts[village.id],)))
+            village.own_reasons.append(Reason("offers_fit", True, (counts[village.id],)))
