@@ -197,7 +197,7 @@ class ProposalForm(forms.Form):
         self.fields["villages"].queryset = Village.objects.public().filter(territory=territory)
         self.fields["offers"].queryset = HousingOffer.objects.filter(
             territory=territory, status=Status.AVAILABLE
-        ).select_related("village")
+        ).select_related("village__territory")
 
     def clean(self):
         data = super().clean()

@@ -137,7 +137,9 @@ def offer_list(request: HttpRequest, code: str) -> HttpResponse:
     villages = Village.objects.filter(territory=access.territory).order_by("name")
     form = StaffFilterForm(villages, request.GET or None)
     offers = form.filter(
-        HousingOffer.objects.filter(territory=access.territory).select_related("village").order_by("-updated_at", "-pk")
+        HousingOffer.objects.filter(territory=access.territory)
+        .select_related("village__territory")
+        .order_by("-updated_at", "-pk")
     )
     page = Paginator(offers, STAFF_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"access": access, "territory": access.territory, "form": form, "page": page}
@@ -295,7 +297,7 @@ def matching_context(household: Household, form: ProposalForm) -> dict:
     suggested_offers = ranking.suggested_offers[:SHOWN_MATCHES]
     excluded_offers = ranking.excluded_offers
     shown = [m.id for m in suggested_offers + excluded_offers[:SHOWN_EXCLUSIONS]]
-    offers = HousingOffer.objects.select_related("village").in_bulk(shown)
+    offers = HousingOffer.objects.select_related("village__territory").in_bulk(shown)
     villages = Village.objects.select_related("territory").in_bulk([m.id for m in ranking.villages])
     return {
         "household": household,

@@ -14,7 +14,7 @@ def village_offers(village) -> dict:
     offers = (
         HousingOffer.objects.public()
         .filter(village=village)
-        .select_related("village")
+        .select_related("village__territory")
         .prefetch_related(public_photos())
         .order_by("-status_changed_at", "-pk")
     )
