@@ -107,7 +107,8 @@ def _offer(village: Village, rng: random.Random, fake, today: date) -> HousingOf
         price = int(round(area * RENT_PER_M2.get(kind, 7.0) * factor / 10) * 10)
         charges = rng.choice([0, 0, 20, 30, 40, 50]) if kind != OfferKind.ROOM else 0
     else:
-        price = int(round(area * SALE_PER_M2.get(kind, 1500) * factor / 1000) * 1000)
+        # Even a studio in the smallest village sells for some 30,000 € (notary fees and land apart).
+        price = max(30_000, int(round(area * SALE_PER_M2.get(kind, 1500) * factor / 1000) * 1000))
         if kind == OfferKind.FARMHOUSE:
             price += rng.choice([20, 40, 60]) * 1000  # the land and outbuildings
         charges = 0
