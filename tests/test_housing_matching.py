@@ -130,7 +130,7 @@ def test_score_is_the_weighted_share_of_what_fits(wish, score):
 
 def test_nothing_known_is_said_rather_than_guessed():
     match = score_village(Wish(), LECTOURE, W)
-    assert texts(match.reasons) == ["Their wishes are not known yet"]
+    assert texts(match.reasons) == ["They said nothing yet of the village they wish for"]
 
 
 def test_weights_change_the_order():

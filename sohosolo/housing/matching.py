@@ -207,6 +207,7 @@ REASON_TEXTS = {
         % {"count": count}
     ),
     "nothing_known": lambda: _("Their wishes are not known yet"),
+    "nothing_known_village": lambda: _("They said nothing yet of the village they wish for"),
 }
 
 
@@ -377,7 +378,7 @@ def _village_tally(wish: Wish, place: Place, weights: Weights) -> _Tally:
 def score_village(wish: Wish, place: Place, weights: Weights) -> Match:
     tally = _village_tally(wish, place, weights)
     if not tally.total and not tally.reasons and not tally.exclusions:
-        tally.reasons.append(Reason("nothing_known", False))
+        tally.reasons.append(Reason("nothing_known_village", False))
     return Match("village", place.id, place.name, tally.score, tally.reasons, tally.exclusions, place.id)
 
 
