@@ -180,7 +180,7 @@ def prospects_for_offer(offer: HousingOffer, limit: int = 20) -> list[tuple[Hous
             scored.append((match.score, -row["pk"], row["pk"], match))
     scored.sort(reverse=True)
     top = scored[:limit]
-    by_pk = Household.objects.with_main_contact().in_bulk([pk for _s, _n, pk, _m in top])
+    by_pk = Household.objects.prefetch_related("members").in_bulk([pk for _s, _n, pk, _m in top])
     return [(by_pk[pk], match) for _s, _n, pk, match in top if pk in by_pk]
 
 
