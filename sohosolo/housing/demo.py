@@ -27,7 +27,7 @@ from sohosolo.housing.models import (
     Status,
     Tenure,
 )
-from sohosolo.housing.services import rank_for, wish_from
+from sohosolo.housing.services import prospect_reasons, rank_for, wish_from
 from sohosolo.prospects.models import FOLLOWED_STAGES, Household, Interaction, Person
 from sohosolo.territory.models import Territory, Village
 
@@ -237,7 +237,7 @@ def demo_proposals(territory: Territory, rng: random.Random, now: datetime) -> i
                         village_id=match.id if match.kind == "village" else None,
                         offer_id=match.id if match.kind == "offer" else None,
                         score=match.score,
-                        reasons=[reason.text for reason in match.reasons],
+                        reasons=prospect_reasons(match),
                         answer=rng.choice([Answer.INTERESTED, Answer.NOT_INTERESTED]) if answered else "",
                         answered_at=sent_at + timedelta(days=rng.randint(1, 3)) if answered else None,
                     )

@@ -232,7 +232,7 @@ def send_proposal(
                         village=thing if kind == "village" else None,
                         offer=thing if kind == "offer" else None,
                         score=match.score if match else 0,
-                        reasons=[reason.text for reason in match.reasons] if match else [],
+                        reasons=prospect_reasons(match) if match else [],
                     )
                 )
         ProposalItem.objects.bulk_create(items)
@@ -276,6 +276,11 @@ def send_proposal(
                 },
             )
     return proposal
+
+
+def prospect_reasons(match: matching.Match) -> list[str]:
+    """The reasons shown to the prospect with an item, in the active language ("nothing known" says nothing to them)."""
+    return [reason.text for reason in match.reasons if not reason.code.startswith("nothing_known")]
 
 
 def tell_committee(village: Village, email: str, context: dict) -> int:
