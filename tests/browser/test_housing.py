@@ -14,13 +14,21 @@ from sohosolo.prospects.models import Household, Person
 from tests.browser.conftest import assert_accessible, assert_no_sideways_scroll, shot, sign_in
 
 OWNER_PHONE = "06 11 22 33 44"
+PHONE_WIDTH = 390
+
+
+def fits_the_phone(page, what: str) -> None:
+    """No sideways scroll, measured against the phone's width (a mobile browser widens its layout to the content)."""
+    assert_no_sideways_scroll(page, what)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE_WIDTH, f"{what} is {width}px wide on a {PHONE_WIDTH}px phone"
 
 
 def test_volunteer_publishes_an_offer_from_a_phone(live_world, phone_page, live_server):
     page = phone_page
     sign_in(page, live_server, live_world.users["volunteer_a1"])
     page.goto(live_server.url + "/territoires/gers/logements/nouvelle/")
-    assert_no_sideways_scroll(page, "the offer form")
+    fits_the_phone(page, "the offer form")
     assert_accessible(page)
     page.get_by_label("Titre").fill("Maison en pierre avec jardin")
     page.get_by_label("Location ou vente").select_option("rent")
@@ -43,7 +51,7 @@ def test_volunteer_publishes_an_offer_from_a_phone(live_world, phone_page, live_
     page.get_by_label("Nouveau statut").select_option("available")
     page.get_by_role("button", name="Changer").click()
     expect(page.get_by_text("L'offre est maintenant : Disponible.")).to_be_visible()
-    assert_no_sideways_scroll(page, "the offer page")
+    fits_the_phone(page, "the offer page")
     assert_accessible(page)
     shot(page, "housing-offer-detail-phone")
 
@@ -51,7 +59,7 @@ def test_volunteer_publishes_an_offer_from_a_phone(live_world, phone_page, live_
     page.goto(live_server.url + "/logements/")
     expect(page.get_by_role("link", name="Maison en pierre avec jardin")).to_be_visible()
     assert OWNER_PHONE not in page.content()
-    assert_no_sideways_scroll(page, "the public listing")
+    fits_the_phone(page, "the public listing")
     assert_accessible(page)
     shot(page, "housing-public-list-phone")
     page.get_by_role("link", name="Maison en pierre avec jardin").click()
@@ -60,7 +68,7 @@ def test_volunteer_publishes_an_offer_from_a_phone(live_world, phone_page, live_
     assert_accessible(page)
     page.goto(live_server.url + "/villages/gers/lectoure/")
     expect(page.get_by_role("heading", name="Logements à louer ou à acheter")).to_be_visible()
-    assert_no_sideways_scroll(page, "the village page")
+    fits_the_phone(page, "the village page")
     assert HousingOffer.objects.get().status == "available"
 
 
@@ -103,7 +111,7 @@ def test_advisor_sends_a_selection_and_the_prospect_answers(live_world, page, ph
     phone = phone_page
     phone.goto(live_server.url + "/en" + proposal.answer_url())
     expect(phone.get_by_role("heading", level=1)).to_have_text("Villages and homes proposed to you")
-    assert_no_sideways_scroll(phone, "the answer page")
+    fits_the_phone(phone, "the answer page")
     assert_accessible(phone)
     shot(phone, "housing-answer-phone-en")
     phone.get_by_role("group", name=re.compile("Maison de village")).get_by_label("Interested", exact=True).check()
@@ -116,3 +124,34 @@ def test_advisor_sends_a_selection_and_the_prospect_answers(live_world, page, ph
     expect(proposed).to_contain_text("Intéressé")
     page.goto(live_server.url + f"/territoires/gers/candidats/{household.pk}/")
     expect(page.get_by_text(re.compile("Réponse à la proposition du"))).to_be_visible()
+
+
+def test_team_pages_are_accessible_on_a_phone(live_world, phone_page, live_server):
+    page = phone_page
+    HousingOffer.objects.create(
+        village=live_world.village_a2,
+        title="Ferme gersoise à rafraîchir avec dépendances et grand terrain",
+        tenure="sale",
+        kind="farmhouse",
+        rooms=7,
+        bedrooms=5,
+        living_area_m2=210,
+        price=265_000,
+        description_fr="Une ferme.",
+        owner_name="Marie Propriétaire",
+        owner_phone=OWNER_PHONE,
+        status="available",
+        is_public=False,
+    )
+    sign_in(page, live_server, live_world.users["manager_a"])
+    for path, name in [
+        ("/territoires/gers/logements/", "list"),
+        ("/territoires/gers/logements/ponderation/", "weights"),
+    ]:
+        page.goto(live_server.url + path)
+        fits_the_phone(page, path)
+        assert_accessible(page)
+        shot(page, f"housing-{name}-phone")
+    page.get_by_label(re.compile(r"^Budget")).fill("11")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("alert")).to_be_visible()
