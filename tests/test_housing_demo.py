@@ -90,3 +90,28 @@ def test_the_demo_offers_are_the_same_every_time(gers):
     Proposal.objects.all().delete()
     load(gers)
     assert list(HousingOffer.objects.order_by("pk").values_list("village__name", "title", "tenure", "price")) == first
+
+
+def test_a_demo_prospect_gets_villages_and_offers_with_reasons_and_exclusions(gers, client):
+    from django.urls import reverse
+
+    from sohosolo.prospects.models import FOLLOWED_STAGES, Household
+
+    load(gers)
+    advisor = User.objects.get(email="advisor@example.fr")
+    Role.objects.create(user=advisor, kind=RoleKind.ADVISOR, territory=gers)
+    client.force_login(advisor)
+    household = (
+        Household.objects.filter(territory=gers, stage__in=FOLLOWED_STAGES, tenure="rent")
+        .exclude(budget=None)
+        .order_by("pk")
+        .first()
+    )
+    response = client.get(reverse("housing:matching", args=["gers", household.pk]))
+    assert response.status_code == 200
+    context = response.context
+    assert context["villages"] and context["offers"]
+    assert all(match.reasons for match, _village in context["villages"])
+    assert all(any(r.good for r in match.reasons) for match, _offer in context["offers"])
+    assert context["excluded_offer_count"] > 0  # at least the offers for sale, for a household that rents
+    assert all(match.exclusions for match, _offer in context["excluded_offers"])
