@@ -393,6 +393,8 @@ def test_committees_are_told_only_with_sharing_consent(world, client_for):
     sharing = make_household(world, email="oui@example.fr")
     send(client_for("advisor_a"), sharing, offers=[offer])
     assert {tuple(m.to) for m in mail.outbox} == {("oui@example.fr",), ("volunteer.a1@example.fr",)}
+    committee = next(m for m in mail.outbox if m.to == ["volunteer.a1@example.fr"])
+    assert "Maison de village" in committee.body and "Hélène" not in committee.body
     mail.outbox.clear()
     private = make_household(world, sharing=False, email="non@example.fr")
     send(client_for("advisor_a"), private, offers=[offer], villages=[world.village_a2])

@@ -269,11 +269,8 @@ def send_proposal(
             tell_committee(
                 village,
                 "housing-proposal-committee",
-                {
-                    "household": household,
-                    "first_name": contact.first_name,
-                    "offers": [o for o in offers if o.village_id == village.pk],
-                },
+                # No name yet: the consent covers the villages they are interested in, which they will answer.
+                {"offers": [o for o in offers if o.village_id == village.pk]},
             )
     return proposal
 
