@@ -23,6 +23,7 @@ from sohosolo.committees.demo import load_committees
 from sohosolo.events.demo import load_events
 from sohosolo.intranet.demo import load_intranet
 from sohosolo.network.demo import load_network
+from sohosolo.housing.demo import load_housing
 from sohosolo.prospects.demo import load_prospects
 from sohosolo.territory.communes import load_communes
 from sohosolo.territory.models import SERVICES, BroadbandQuality, Commune, Goal, Hub, Territory, Village, Weekday
@@ -260,9 +261,11 @@ def load_demo(prospects_scale: float = 1.0) -> dict[str, int]:
     for code in territories:
         load_intranet(territories[code], rng, timezone.now())
     committees = [load_committees(territories[code], rng, timezone.localdate()) for code in PROSPECTS_SCALE]
+    housing = [load_housing(territories[code], rng, fake, timezone.localdate()) for code in PROSPECTS_SCALE]
     return {
         "prospects": sum(p["households"] for p in prospects),
         "committee referrals": sum(c["referrals"] for c in committees),
+        "housing offers": sum(h["housing offers"] for h in housing),
         "event registrations": sum(e["registrations"] for e in events),
         "settled families": sum(p["settled families"] for p in prospects),
         "territories": len(territories),

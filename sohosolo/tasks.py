@@ -13,6 +13,7 @@ from django.utils import timezone
 from sohosolo.committees.tasks import remind_welcome_actions
 from sohosolo.events.tasks import generate_event_occurrences, send_event_reminders
 from sohosolo.intranet.tasks import send_intranet_digests
+from sohosolo.housing.tasks import remind_stale_offers
 from sohosolo.models import PeriodicJobRun
 from sohosolo.network.tasks import send_check_in_reminders, send_membership_reminders
 from sohosolo.prospects.tasks import clean_up_imports
@@ -59,6 +60,7 @@ PERIODIC_JOBS = [
     PeriodicJob("clean_up_reports", timedelta(hours=24), clean_up_reports),
     PeriodicJob("send_membership_reminders", timedelta(hours=24), send_membership_reminders),
     PeriodicJob("send_check_in_reminders", timedelta(hours=6), send_check_in_reminders),
+    PeriodicJob("remind_stale_offers", timedelta(hours=24), remind_stale_offers),
 ]
 
 
