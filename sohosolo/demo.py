@@ -21,9 +21,9 @@ from sohosolo.accounts.demo import load_two_factor_devices
 from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
 from sohosolo.committees.demo import load_committees
 from sohosolo.events.demo import load_events
+from sohosolo.housing.demo import load_housing
 from sohosolo.intranet.demo import load_intranet
 from sohosolo.network.demo import load_network
-from sohosolo.housing.demo import load_housing
 from sohosolo.prospects.demo import load_prospects
 from sohosolo.territory.communes import load_communes
 from sohosolo.territory.models import SERVICES, BroadbandQuality, Commune, Goal, Hub, Territory, Village, Weekday

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from sohosolo.committees.tasks import remind_welcome_actions
 from sohosolo.events.tasks import generate_event_occurrences, send_event_reminders
-from sohosolo.intranet.tasks import send_intranet_digests
 from sohosolo.housing.tasks import remind_stale_offers
+from sohosolo.intranet.tasks import send_intranet_digests
 from sohosolo.models import PeriodicJobRun
 from sohosolo.network.tasks import send_check_in_reminders, send_membership_reminders
 from sohosolo.prospects.tasks import clean_up_imports

@@ -15,6 +15,7 @@ from sohosolo.housing.models import HousingOffer, Proposal, Status, Tenure
 from sohosolo.prospects.demo import load_prospects
 from sohosolo.prospects.models import Interaction
 from sohosolo.territory.models import Commune, Territory, Village
+from tests.conftest import sign_in_verified
 
 COMMUNES = [  # the main town first, then the partner villages
     ("32013", "Auch", 22428, 43.6471, 0.5838),
@@ -100,7 +101,7 @@ def test_a_demo_prospect_gets_villages_and_offers_with_reasons_and_exclusions(ge
     load(gers)
     advisor = User.objects.get(email="advisor@example.fr")
     Role.objects.create(user=advisor, kind=RoleKind.ADVISOR, territory=gers)
-    client.force_login(advisor)
+    sign_in_verified(client, advisor)
     household = (
         Household.objects.filter(territory=gers, stage__in=FOLLOWED_STAGES, tenure="rent")
         .exclude(budget=None)
