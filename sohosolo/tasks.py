@@ -12,6 +12,12 @@ from django.utils import timezone
 
 from sohosolo.events.tasks import generate_event_occurrences, send_event_reminders
 from sohosolo.models import PeriodicJobRun
+from sohosolo.privacy.tasks import (
+    apply_account_retention,
+    apply_prospect_retention,
+    purge_access_log,
+    remind_rights_requests,
+)
 from sohosolo.prospects.tasks import clean_up_imports
 
 
@@ -49,6 +55,10 @@ PERIODIC_JOBS = [
     PeriodicJob("clean_up_imports", timedelta(hours=1), clean_up_imports),
     PeriodicJob("send_event_reminders", timedelta(minutes=15), send_event_reminders),
     PeriodicJob("generate_event_occurrences", timedelta(hours=24), generate_event_occurrences),
+    PeriodicJob("apply_prospect_retention", timedelta(hours=24), apply_prospect_retention),
+    PeriodicJob("apply_account_retention", timedelta(hours=24), apply_account_retention),
+    PeriodicJob("purge_access_log", timedelta(hours=24), purge_access_log),
+    PeriodicJob("remind_rights_requests", timedelta(hours=24), remind_rights_requests),
 ]
 
 

@@ -124,7 +124,8 @@ PROJECT_FIELDS = [
 
 class HouseholdQuerySet(models.QuerySet):
     def followed_now(self) -> HouseholdQuerySet:
-        return self.filter(stage__in=FOLLOWED_STAGES)
+        # An anonymised file (erasure, retention) is no longer followed, whatever its last stage.
+        return self.filter(stage__in=FOLLOWED_STAGES, anonymised_at__isnull=True)
 
     def shared_with_village(self, village: Village) -> HouseholdQuerySet:
         """Files a village committee may see: the household consented to sharing and is interested in the village."""
