@@ -59,8 +59,9 @@ def space_required(view):
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         household = space_household(request)
         if household is None:
-            messages.info(request, _("Your personal space is closed: ask for a new link."))
-            return redirect("privacy:space")
+            # No space open in this browser (never, or expired): the way to open one, with a 403 for what was asked.
+            context = {"form": LinkRequestForm(), "closed": True}
+            return render(request, "privacy/space_ask.html", context, status=403)
         return view(request, household, *args, **kwargs)
 
     return wrapped
@@ -226,8 +227,8 @@ def space_data(request: HttpRequest, household: Household, fmt: str = "html") ->
     return render(request, "privacy/data.html", {"data": data, "household": household})
 
 
-@space_required
 @require_POST
+@space_required
 def space_consent(request: HttpRequest, household: Household) -> HttpResponse:
     purpose = request.POST.get("purpose", "")
     if purpose not in WORDINGS:

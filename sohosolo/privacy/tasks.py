@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,7 +69,7 @@ def apply_prospect_retention() -> dict:
         cutoff = today - relativedelta(years=territory.retention_years)
         households = (
             Household.objects.filter(territory=territory, anonymised_at__isnull=True, last_contact_on__lt=cutoff)
-            .exclude(retention_notices__closed_at__isnull=True)
+            .exclude(Exists(RetentionNotice.objects.filter(household=OuterRef("pk"), closed_at__isnull=True)))
             .with_main_contact()
         )
         for household in households.iterator(chunk_size=500):
@@ -151,7 +151,7 @@ def apply_account_retention() -> dict:
         User.objects.filter(is_active=True, is_superuser=False, roles__kind__in=[RoleKind.VOLUNTEER, RoleKind.MEMBER])
         .exclude(roles__kind__in=staff_kinds)
         .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff))
-        .exclude(inactivity_notices__closed_at__isnull=True)
+        .exclude(Exists(AccountNotice.objects.filter(user=OuterRef("pk"), closed_at__isnull=True)))
         .distinct()
     )
     for user in users.iterator(chunk_size=500):
