@@ -33,7 +33,12 @@ def at(day: date, hour: int = 3):
 
 def test_jobs_are_registered():
     names = {job.name for job in PERIODIC_JOBS}
-    assert {"apply_prospect_retention", "apply_account_retention", "purge_access_log", "remind_rights_requests"} <= names
+    assert {
+        "apply_prospect_retention",
+        "apply_account_retention",
+        "purge_access_log",
+        "remind_rights_requests",
+    } <= names
 
 
 def test_inactive_prospect_is_warned_then_anonymised_30_days_later(world):
@@ -45,12 +50,12 @@ def test_inactive_prospect_is_warned_then_anonymised_30_days_later(world):
         assert apply_prospect_retention.call()["warned"] == 1
         apply_prospect_retention.call()  # warned once only
     assert [m.to for m in mail.outbox] == [[EMAIL]]
-    assert "8 juin 2029" in mail.outbox[0].body and "/rester-en-contact/" in mail.outbox[0].body
-    with at(date(2029, 6, 7)):
+    assert "7 juin 2029" in mail.outbox[0].body and "/rester-en-contact/" in mail.outbox[0].body  # 30 days later
+    with at(date(2029, 6, 6)):
         apply_prospect_retention.call()
     household.refresh_from_db()
     assert household.anonymised_at is None
-    with at(date(2029, 6, 8)):
+    with at(date(2029, 6, 7)):
         assert apply_prospect_retention.call()["anonymised"] == 1
     household.refresh_from_db()
     assert household.anonymised_at is not None

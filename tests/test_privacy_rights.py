@@ -62,7 +62,9 @@ def test_advisor_cannot_answer_requests_nor_read_the_log(world, client_for):
     request = RightsRequest.objects.create(territory=world.territory_a, household=household, kind="access")
     advisor = client_for("advisor_a")
     assert advisor.get(f"/territoires/gers/droits/{request.pk}/").status_code == 403
-    assert advisor.post(f"/territoires/gers/droits/{request.pk}/", {"status": "done", "outcome": "x"}).status_code == 403
+    assert (
+        advisor.post(f"/territoires/gers/droits/{request.pk}/", {"status": "done", "outcome": "x"}).status_code == 403
+    )
     assert advisor.get("/territoires/gers/journal/").status_code == 403
     assert client_for("advisor_b").get(f"/territoires/gers/droits/{request.pk}/donnees.json").status_code == 404
 

@@ -95,8 +95,15 @@ def test_project_update_is_logged_and_shown_in_the_timeline(world):
     open_space(client)
     response = client.post(
         "/mon-espace/projet/",
-        {"activity": "craft", "sector": "Céramique", "current_country": "Belgique", "project": "Un atelier.",
-         "language": "fr", "rooms": "", "budget": "900"},
+        {
+            "activity": "craft",
+            "sector": "Céramique",
+            "current_country": "Belgique",
+            "project": "Un atelier.",
+            "language": "fr",
+            "rooms": "",
+            "budget": "900",
+        },
     )
     assert response.status_code == 302
     household.refresh_from_db()

@@ -123,9 +123,7 @@ def space_context(household: Household) -> dict:
     latest: dict[str, Consent] = {}
     for consent in household.consents.order_by("recorded_at", "pk"):
         latest[consent.purpose] = consent
-    consents = [
-        (purpose, Consent.Purpose(purpose).label, latest.get(purpose)) for purpose in WORDINGS
-    ]
+    consents = [(purpose, Consent.Purpose(purpose).label, latest.get(purpose)) for purpose in WORDINGS]
     items = []
     for _receiver, answer in personal_space_items.send(sender=Household, household=household):
         items.extend(answer or [])
@@ -210,7 +208,10 @@ def space_project(request: HttpRequest, household: Household) -> HttpResponse:
         messages.success(request, _("Your project is saved. Your advisor will see it."))
         return redirect("privacy:space")
     return render(
-        request, "privacy/space_project.html", {"form": form, "household": household}, status=400 if form.errors else 200
+        request,
+        "privacy/space_project.html",
+        {"form": form, "household": household},
+        status=400 if form.errors else 200,
     )
 
 
@@ -234,7 +235,9 @@ def space_consent(request: HttpRequest, household: Household) -> HttpResponse:
     if purpose not in WORDINGS:
         messages.error(request, _("Choose which consent to withdraw."))
     elif withdraw_consent(household, purpose):
-        messages.success(request, _("Your consent is withdrawn: %(purpose)s.") % {"purpose": Consent.Purpose(purpose).label})
+        messages.success(
+            request, _("Your consent is withdrawn: %(purpose)s.") % {"purpose": Consent.Purpose(purpose).label}
+        )
     else:
         messages.info(request, _("This consent was not in force."))
     return redirect("privacy:space")
@@ -252,9 +255,7 @@ def space_erase(request: HttpRequest, household: Household) -> HttpResponse:
                 details=request.POST.get("details", "")[:2000],
                 source=RightsRequest.Source.PERSONAL_SPACE,
             )
-        messages.success(
-            request, _("Your request is recorded. The programme team answers within one month, by email.")
-        )
+        messages.success(request, _("Your request is recorded. The programme team answers within one month, by email."))
         return redirect("privacy:space")
     return render(request, "privacy/space_erase.html", {"household": household, "pending": pending})
 

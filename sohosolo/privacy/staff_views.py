@@ -88,9 +88,11 @@ def request_create(request: HttpRequest, code: str) -> HttpResponse:
         rights_request = create_rights_request(
             form.household, data["kind"], data["details"], RightsRequest.Source.STAFF, request.user, data["received_on"]
         )
-        messages.success(request, _("The request is recorded; the answer is due by %(date)s.") % {
-            "date": rights_request.due_on.strftime("%d/%m/%Y")
-        })
+        messages.success(
+            request,
+            _("The request is recorded; the answer is due by %(date)s.")
+            % {"date": rights_request.due_on.strftime("%d/%m/%Y")},
+        )
         return redirect("privacy:request_detail", code=territory.code, pk=rights_request.pk)
     return render(
         request,
@@ -137,7 +139,9 @@ def close_request(rights_request: RightsRequest, status: str, outcome: str, user
             author=user,
             data={"rights_request": rights_request.pk},
         )
-        log_action(user, "privacy.request_closed", rights_request.household, {"request": rights_request.pk, "status": status})
+        log_action(
+            user, "privacy.request_closed", rights_request.household, {"request": rights_request.pk, "status": status}
+        )
 
 
 @staff_required

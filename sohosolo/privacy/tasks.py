@@ -130,9 +130,7 @@ def apply_account_retention() -> dict:
     now = timezone.now()
     today = timezone.localdate()
     counts = {"warned": 0, "deactivated": 0, "kept": 0}
-    for notice in AccountNotice.objects.filter(closed_at__isnull=True, deactivate_on__lte=today).select_related(
-        "user"
-    ):
+    for notice in AccountNotice.objects.filter(closed_at__isnull=True, deactivate_on__lte=today).select_related("user"):
         user = notice.user
         claimed = AccountNotice.objects.filter(pk=notice.pk, closed_at__isnull=True).update(closed_at=now)
         if not claimed:
