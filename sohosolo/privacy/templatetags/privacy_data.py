@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
+
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -39,7 +44,7 @@ LABELS = {
     "year_of_birth": _("Year of birth"),
     "timeline": _("Timeline"),
     "follow_ups": _("Follow-ups"),
-    "when": _("When"),
+    "when": _("Date and time"),
     "kind": _("Kind"),
     "summary": _("What happened"),
     "by": _("By"),
@@ -100,3 +105,24 @@ def is_sequence(value) -> bool:
 @register.filter
 def data_label(key) -> str:
     return str(LABELS.get(key, str(key).replace("_", " ").capitalize()))
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+@register.filter
+def readable(value):
+    """ISO dates and times of the export, as people read them (Paris time, the current language's format)."""
+    if isinstance(value, str):
+        try:
+            if ISO_DATE.match(value):
+                return date_format(date.fromisoformat(value), "j F Y")
+            if ISO_DATETIME.match(value):
+                moment = datetime.fromisoformat(value)
+                if timezone.is_aware(moment):
+                    moment = timezone.localtime(moment)
+                return date_format(moment, "j F Y, H:i")
+        except ValueError:
+            return value
+    return value
