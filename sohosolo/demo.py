@@ -19,6 +19,7 @@ from faker import Faker
 
 from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
 from sohosolo.events.demo import load_events
+from sohosolo.privacy.demo import load_privacy
 from sohosolo.prospects.demo import load_prospects
 from sohosolo.territory.communes import load_communes
 from sohosolo.territory.models import SERVICES, BroadbandQuality, Commune, Goal, Hub, Territory, Village, Weekday
@@ -250,8 +251,10 @@ def load_demo(prospects_scale: float = 1.0) -> dict[str, int]:
         load_events(territories[code], rng, timezone.localdate(), scale * prospects_scale)
         for code, scale in PROSPECTS_SCALE.items()
     ]
+    privacy = [load_privacy(territory, rng, timezone.localdate()) for territory in territories.values()]
     return {
         "prospects": sum(p["households"] for p in prospects),
+        "files anonymised (retention)": sum(p["anonymised"] for p in privacy),
         "event registrations": sum(e["registrations"] for e in events),
         "settled families": sum(p["settled families"] for p in prospects),
         "territories": len(territories),

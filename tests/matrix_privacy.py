@@ -12,6 +12,7 @@ EXPECTED: dict = {
     "privacy:space_open": (lambda w: ["forged-token"], every(404)),
     "privacy:space_close": (lambda w: [], every(405)),
     "privacy:space_consent": (lambda w: [], every(405)),
+    "privacy:space_request": (lambda w: [], every(405)),
     **{
         name: (lambda w: [], every(403))
         for name in ("privacy:space_project", "privacy:space_data", "privacy:space_data_json", "privacy:space_erase")

@@ -170,3 +170,34 @@ def test_managers_are_reminded_of_requests_due_soon(world):
     with at(date(2026, 12, 14)):  # both due within a week, the first overdue
         assert remind_rights_requests.call() == 2
     assert "(en retard)" in mail.outbox[-1].body
+
+
+def test_a_long_history_is_warned_a_batch_a_day(world, monkeypatch):
+    from sohosolo.privacy import tasks
+    from sohosolo.prospects.models import Person
+
+    monkeypatch.setattr(tasks, "WARNINGS_PER_RUN", 2)
+    for n in range(3):
+        household = Household.objects.create(territory=world.territory_a, last_contact_on=date(2020, 1, 1 + n))
+        Person.objects.create(household=household, is_main_contact=True, email=f"old{n}@exemple.fr")
+    with at(date(2026, 11, 26)):
+        assert apply_prospect_retention.call()["warned"] == 2
+    assert {m.to[0] for m in mail.outbox} == {"old0@exemple.fr", "old1@exemple.fr"}  # the oldest first
+    with at(date(2026, 11, 27)):
+        assert apply_prospect_retention.call()["warned"] == 1
+
+
+def test_history_anonymised_in_bulk_keeps_the_figures(world):
+    from sohosolo.privacy.services import anonymise_history
+
+    household = full_household(world)
+    kept = Household.objects.create(territory=world.territory_a, current_town="Dijon")
+    assert anonymise_history(Household.objects.filter(pk=household.pk)) == 1
+    household.refresh_from_db()
+    assert household.anonymised_at and household.stage == "settled" and household.settled_people == 3
+    assert not household.members.exclude(first_name="").exists()
+    assert household.search_text == "" and household.notes == ""
+    assert household.registrations.get().email == ""
+    assert not ActionLog.objects.filter(object_id=str(household.pk), object_repr__contains=NAME_LAST).exists()
+    kept.refresh_from_db()
+    assert kept.anonymised_at is None and kept.current_town == "Dijon"

@@ -164,3 +164,14 @@ def test_anonymised_household_cannot_open_its_space(world):
     open_space(client)
     anonymise_household(household)
     assert client.get("/mon-espace/projet/").status_code == 403
+
+
+def test_correction_request_from_the_space(world):
+    household = full_household(world)
+    client = Client()
+    open_space(client)
+    client.post("/mon-espace/demande/", {"kind": "rectification", "details": ""})
+    assert not RightsRequest.objects.exists()
+    client.post("/mon-espace/demande/", {"kind": "rectification", "details": "Mon nouveau numéro : 07 00 00 00 00"})
+    request = RightsRequest.objects.get()
+    assert request.household == household and request.kind == "rectification" and request.source == "personal_space"

@@ -37,6 +37,17 @@ class LinkRequestForm(forms.Form):
     )
 
 
+class SpaceRequestForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Your request"),
+        choices=[
+            (RightsRequest.Kind.RECTIFICATION, _("Correct my names or contact details")),
+            (RightsRequest.Kind.OBJECTION, _("Object to a use of my data")),
+        ],
+    )
+    details = forms.CharField(label=_("What should change?"), max_length=2000, widget=forms.Textarea({"rows": 3}))
+
+
 class ProjectForm(forms.ModelForm):
     class Meta:
         model = Household

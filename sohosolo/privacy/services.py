@@ -92,28 +92,7 @@ def anonymise_household(household, actor=None, reason: str = "") -> None:
     emails = [s for s in strings if "@" in s]
     now = timezone.now()
 
-    household.members.update(
-        first_name="", last_name="", email="", phone="", phone_key="", name_key="", birth_year=None
-    )
-    Household.objects.filter(pk=household.pk).update(
-        stage_reason=_("Anonymised") if household.stage_reason else "",
-        current_town="",
-        sector="",
-        project="",
-        notes="",
-        notes_for_committee="",
-        possible_duplicate=False,
-        search_text="",
-        anonymised_at=now,
-    )
-    household.tags.clear()
-    household.interactions.update(summary="", data={})
-    household.follow_ups.update(title=_("Follow-up"))
-    household.consents.update(source="")
-    household.consents.in_force().update(withdrawn_at=now)
-    household.rights_requests.update(details="", outcome="")
-    household.space_links.all().delete()
-
+    blank_households([household.pk], now)
     erase_household_data.send(sender=Household, household=household)
 
     # The log keeps who did what and when; the values it recorded go.
@@ -143,6 +122,78 @@ def anonymise_household(household, actor=None, reason: str = "") -> None:
         author=actor if getattr(actor, "is_authenticated", False) else None,
     )
     log_action(actor, "prospect.anonymised", household, {"reason": reason})
+
+
+def blank_households(ids: list[int], now) -> None:
+    """The part of the erasure done the same way for one household or many: its own records, in bulk."""
+    from sohosolo.privacy.models import PersonalSpaceLink
+    from sohosolo.prospects.models import FollowUp, Household, Interaction, Person
+
+    Person.objects.filter(household_id__in=ids).update(
+        first_name="", last_name="", email="", phone="", phone_key="", name_key="", birth_year=None
+    )
+    households = Household.objects.filter(pk__in=ids)
+    households.exclude(stage_reason="").update(stage_reason=_("Anonymised"))
+    households.update(
+        current_town="",
+        sector="",
+        project="",
+        notes="",
+        notes_for_committee="",
+        possible_duplicate=False,
+        search_text="",
+        anonymised_at=now,
+    )
+    Household.tags.through.objects.filter(household_id__in=ids).delete()
+    Interaction.objects.filter(household_id__in=ids).update(summary="", data={})
+    FollowUp.objects.filter(household_id__in=ids).update(title=_("Follow-up"))
+    consents = Consent.objects.filter(household_id__in=ids)
+    consents.update(source="")
+    consents.in_force().update(withdrawn_at=now)
+    RightsRequest.objects.filter(household_id__in=ids).update(details="", outcome="")
+    PersonalSpaceLink.objects.filter(household_id__in=ids).delete()
+
+
+def anonymise_history(households, reason: str = "retention") -> int:
+    """Anonymise many households at once, as the retention job would have over the years (loading a programme's
+    history, the demo): their own records in bulk, the signal for each, their log entries' values erased.
+    Unlike anonymise_household, free texts of other records are not searched for their names."""
+    from sohosolo.events.models import Registration
+    from sohosolo.prospects.models import Household, Interaction
+
+    ids = list(households.filter(anonymised_at__isnull=True).values_list("pk", flat=True))
+    now = timezone.now()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        with transaction.atomic():
+            blank_households(chunk, now)
+            for household in Household.objects.filter(pk__in=chunk):
+                erase_household_data.send(sender=Household, household=household)
+            registrations = Registration.objects.filter(household_id__in=chunk).values_list("pk", flat=True)
+            ActionLog.objects.filter(
+                Q(
+                    content_type__app_label="prospects",
+                    content_type__model="household",
+                    object_id__in=[str(pk) for pk in chunk],
+                )
+                | Q(
+                    content_type__app_label="events",
+                    content_type__model="registration",
+                    object_id__in=[str(pk) for pk in registrations],
+                )
+            ).update(object_repr="", data={})
+            Interaction.objects.bulk_create(
+                Interaction(
+                    household_id=pk,
+                    kind=Interaction.Kind.PRIVACY,
+                    occurred_at=now,
+                    summary=_("Personal data erased; the anonymous figures are kept."),
+                )
+                for pk in chunk
+            )
+    if ids:
+        log_action(None, "prospects.anonymised_in_bulk", None, {"count": len(ids), "reason": reason})
+    return len(ids)
 
 
 def withdraw_consent(household, purpose: str, actor=None, by_household: bool = True) -> bool:

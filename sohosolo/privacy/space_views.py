@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sohosolo.privacy import tasks as privacy_tasks
 from sohosolo.privacy.audit import log_action
 from sohosolo.privacy.consents import WORDINGS
-from sohosolo.privacy.forms import LinkRequestForm, ProjectForm
+from sohosolo.privacy.forms import LinkRequestForm, ProjectForm, SpaceRequestForm
 from sohosolo.privacy.models import Consent, PersonalSpaceLink, RightsRequest
 from sohosolo.privacy.notifications import send_space_link
 from sohosolo.privacy.personal_data import personal_space_items
@@ -139,6 +139,7 @@ def space_context(household: Household) -> dict:
         "items": items,
         "requests": household.rights_requests.order_by("-received_on")[:10],
         "erasure_pending": household.rights_requests.open().filter(kind=RightsRequest.Kind.ERASURE).exists(),
+        "request_form": SpaceRequestForm(),
     }
 
 
@@ -258,6 +259,24 @@ def space_erase(request: HttpRequest, household: Household) -> HttpResponse:
         messages.success(request, _("Your request is recorded. The programme team answers within one month, by email."))
         return redirect("privacy:space")
     return render(request, "privacy/space_erase.html", {"household": household, "pending": pending})
+
+
+@require_POST
+@space_required
+def space_request(request: HttpRequest, household: Household) -> HttpResponse:
+    """A correction of what the household cannot change itself (names, contacts…), or an objection."""
+    form = SpaceRequestForm(request.POST)
+    if form.is_valid():
+        create_rights_request(
+            household,
+            form.cleaned_data["kind"],
+            details=form.cleaned_data["details"],
+            source=RightsRequest.Source.PERSONAL_SPACE,
+        )
+        messages.success(request, _("Your request is recorded. The programme team answers within one month, by email."))
+    else:
+        messages.error(request, _("Say what to correct, or what you object to."))
+    return redirect("privacy:space")
 
 
 @require_GET

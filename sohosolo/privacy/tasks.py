@@ -23,6 +23,9 @@ NOTICE_DAYS = 30
 KEEP_SALT = "sohosolo.privacy.keep-in-touch"
 KEEP_LINK_DAYS = 90
 REMIND_DAYS_BEFORE = 7
+# At most this many warning emails a day, so that a first run on a long history does not flood the mail server;
+# the others are warned the next days (each still gets its 30 days).
+WARNINGS_PER_RUN = 1000
 
 
 def keep_token(notice: RetentionNotice) -> str:
@@ -66,11 +69,14 @@ def apply_prospect_retention() -> dict:
             counts["anonymised"] += 1
     # 2. Warn the households whose last contact is older than their territory's period.
     for territory in Territory.objects.all():
+        if counts["warned"] >= WARNINGS_PER_RUN:
+            break
         cutoff = today - relativedelta(years=territory.retention_years)
         households = (
             Household.objects.filter(territory=territory, anonymised_at__isnull=True, last_contact_on__lt=cutoff)
             .exclude(Exists(RetentionNotice.objects.filter(household=OuterRef("pk"), closed_at__isnull=True)))
             .with_main_contact()
+            .order_by("last_contact_on", "pk")[: WARNINGS_PER_RUN - counts["warned"]]
         )
         for household in households.iterator(chunk_size=500):
             warn_household(household, today)

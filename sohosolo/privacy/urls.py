@@ -16,6 +16,7 @@ urlpatterns = [
     path("mon-espace/mes-donnees.json", space_views.space_data, {"fmt": "json"}, name="space_data_json"),
     path("mon-espace/consentements/", space_views.space_consent, name="space_consent"),
     path("mon-espace/suppression/", space_views.space_erase, name="space_erase"),
+    path("mon-espace/demande/", space_views.space_request, name="space_request"),
     path("rester-en-contact/<str:token>/", space_views.keep_in_touch, name="keep_in_touch"),
     # Pages the law asks for
     path("confidentialite/", space_views.privacy_notice, name="notice"),
