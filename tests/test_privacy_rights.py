@@ -117,3 +117,22 @@ def test_legal_pages_in_french_and_english(world, settings):
     home = Client().get("/").content.decode()
     for path in ("/confidentialite/", "/mentions-legales/", "/accessibilite/", "/mon-espace/"):
         assert f'href="{path}"' in home
+
+
+def test_manager_starts_a_request_from_the_file(world, client_for):
+    household = full_household(world)
+    page = client_for("manager_a").get(f"/territoires/gers/candidats/{household.pk}/").content.decode()
+    assert f"/territoires/gers/droits/nouvelle/?foyer={household.pk}" in page
+    form = client_for("manager_a").get(f"/territoires/gers/droits/nouvelle/?foyer={household.pk}")
+    assert form.context["form"]["household_number"].value() == str(household.pk)
+    advisor_page = client_for("advisor_a").get(f"/territoires/gers/candidats/{household.pk}/").content.decode()
+    assert "/droits/nouvelle/" not in advisor_page
+
+
+def test_every_page_showing_a_file_logs_the_read(world, client_for):
+    household = full_household(world)
+    ActionLog.objects.all().delete()
+    advisor = client_for("advisor_a")
+    for path in ("", "modifier/", "installation/"):
+        advisor.get(f"/territoires/gers/candidats/{household.pk}/{path}")
+    assert ActionLog.objects.filter(action="prospect.read", object_id=str(household.pk)).count() == 3
