@@ -175,3 +175,10 @@ def test_correction_request_from_the_space(world):
     client.post("/mon-espace/demande/", {"kind": "rectification", "details": "Mon nouveau numéro : 07 00 00 00 00"})
     request = RightsRequest.objects.get()
     assert request.household == household and request.kind == "rectification" and request.source == "personal_space"
+
+
+def test_nobody_floods_a_mailbox_with_links(world):
+    full_household(world)
+    for n in range(5):
+        Client(REMOTE_ADDR=f"10.0.0.{n}").post("/mon-espace/", {"email": EMAIL})
+    assert len(mail.outbox) == 3

@@ -33,6 +33,7 @@ from sohosolo.prospects.models import Household, Interaction, Person
 
 SESSION_KEY = "personal_space"
 LINKS_PER_ADDRESS_PER_HOUR = 5
+LINKS_PER_PERSON_PER_HOUR = 3
 
 
 def token_hash(token: str) -> str:
@@ -86,7 +87,13 @@ def send_links(email: str) -> int:
         email=email.strip().lower(), kind=Person.Kind.ADULT, household__anonymised_at__isnull=True
     ).select_related("household__territory")
     sent = 0
+    hour_ago = timezone.now() - timedelta(hours=1)
     for person in people[:5]:
+        if (
+            PersonalSpaceLink.objects.filter(person=person, created_at__gte=hour_ago).count()
+            >= LINKS_PER_PERSON_PER_HOUR
+        ):
+            continue  # nobody fills someone's mailbox with links, from however many connections
         token = secrets.token_urlsafe(32)
         PersonalSpaceLink.objects.create(
             household=person.household,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from sohosolo.lib.emails import send_email, send_email_to_user
 from sohosolo.privacy.audit import log_action
-from sohosolo.privacy.models import AccountNotice, ActionLog, RetentionNotice, RightsRequest
+from sohosolo.privacy.models import AccountNotice, ActionLog, PersonalSpaceLink, RetentionNotice, RightsRequest
 from sohosolo.privacy.notifications import managers_of, url_in
 
 NOTICE_DAYS = 30
@@ -172,9 +172,13 @@ def apply_account_retention() -> dict:
 
 @task()
 def purge_access_log() -> int:
-    """Delete logged actions older than ACCESS_LOG_KEEP_DAYS."""
-    cutoff = timezone.now() - timedelta(days=settings.ACCESS_LOG_KEEP_DAYS)
-    deleted, _rows = ActionLog.objects.filter(created_at__lt=cutoff).delete()
+    """Delete logged actions older than ACCESS_LOG_KEEP_DAYS, and expired personal-space links."""
+    now = timezone.now()
+    deleted, _rows = ActionLog.objects.filter(
+        created_at__lt=now - timedelta(days=settings.ACCESS_LOG_KEEP_DAYS)
+    ).delete()
+    # Personal-space links are of no use once expired (their use is in the log).
+    PersonalSpaceLink.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
     return deleted
 
 
