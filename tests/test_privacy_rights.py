@@ -137,3 +137,17 @@ def test_every_page_showing_a_file_logs_the_read(world, client_for):
     for path in ("", "modifier/", "installation/"):
         advisor.get(f"/territoires/gers/candidats/{household.pk}/{path}")
     assert ActionLog.objects.filter(action="prospect.read", object_id=str(household.pk)).count() == 3
+
+
+def test_without_managers_the_territory_address_is_told(world, django_capture_on_commit_callbacks):
+    from sohosolo.accounts.models import Role
+    from sohosolo.privacy.services import create_rights_request
+
+    Role.objects.filter(kind="manager").delete()
+    world.territory_a.email = "contact@gers.example.fr"
+    world.territory_a.save()
+    household = full_household(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        create_rights_request(household, RightsRequest.Kind.OBJECTION, "Plus de nouvelles")
+    assert [m.to for m in mail.outbox] == [["contact@gers.example.fr"]]
+    assert "Bonjour," in mail.outbox[0].body

@@ -182,3 +182,16 @@ def test_nobody_floods_a_mailbox_with_links(world):
     for n in range(5):
         Client(REMOTE_ADDR=f"10.0.0.{n}").post("/mon-espace/", {"email": EMAIL})
     assert len(mail.outbox) == 3
+
+
+def test_link_is_sent_in_the_household_language(world):
+    household = full_household(world)
+    household.language = "en"
+    household.save()
+    Client().post("/mon-espace/", {"email": EMAIL})
+    message = mail.outbox[-1]
+    assert message.subject == "Your link to your Soho Solo personal space"
+    assert "/en/mon-espace/lien/" in message.body
+    client = Client()
+    client.post(link_from(message))
+    assert "Your advisor" in client.get("/en/mon-espace/").content.decode()

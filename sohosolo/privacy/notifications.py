@@ -27,7 +27,9 @@ def url_in(language: str, name: str, args: list | None = None) -> str:
 
 
 def notify_managers_of_request(request) -> None:
-    for manager in managers_of(request.territory_id):
+    """Each manager of the territory, in their language; the territory's contact address when it has none."""
+    managers = list(managers_of(request.territory_id))
+    for manager in managers:
         send_email_to_user(
             manager,
             "privacy-request-received",
@@ -36,6 +38,9 @@ def notify_managers_of_request(request) -> None:
                 "url": url_in(manager.language, "privacy:request_detail", [request.territory.code, request.pk]),
             },
         )
+    if not managers and request.territory.email:
+        url = url_in(settings.LANGUAGE_CODE, "privacy:request_detail", [request.territory.code, request.pk])
+        send_email(request.territory.email, "privacy-request-received", {"request": request, "url": url})
 
 
 def send_space_link(person, household, token: str) -> None:
