@@ -201,3 +201,22 @@ def test_history_anonymised_in_bulk_keeps_the_figures(world):
     assert not ActionLog.objects.filter(object_id=str(household.pk), object_repr__contains=NAME_LAST).exists()
     kept.refresh_from_db()
     assert kept.anonymised_at is None and kept.current_town == "Dijon"
+
+
+def test_manager_sets_the_retention_period_of_their_territory(world):
+    from sohosolo.territory.forms import TerritorySettingsForm
+
+    territory = world.territory_a
+    data = {"name": territory.name, "info_meeting_interval_days": 15, "retention_years": 5}
+    form = TerritorySettingsForm(data, instance=territory)
+    assert form.is_valid(), form.errors
+    form.save()
+    territory.refresh_from_db()
+    assert territory.retention_years == 5
+    assert not TerritorySettingsForm(data | {"retention_years": 0}, instance=territory).is_valid()
+    territory.refresh_from_db()  # the refused form changed the instance in memory
+    unchanged = TerritorySettingsForm(data | {"retention_years": ""}, instance=territory)
+    assert unchanged.is_valid(), unchanged.errors
+    unchanged.save()
+    territory.refresh_from_db()
+    assert territory.retention_years == 5
