@@ -24,6 +24,7 @@ from sohosolo.events.demo import load_events
 from sohosolo.housing.demo import load_housing
 from sohosolo.intranet.demo import load_intranet
 from sohosolo.network.demo import load_network
+from sohosolo.privacy.demo import load_privacy
 from sohosolo.prospects.demo import load_prospects
 from sohosolo.territory.communes import load_communes
 from sohosolo.territory.models import SERVICES, BroadbandQuality, Commune, Goal, Hub, Territory, Village, Weekday
@@ -262,10 +263,12 @@ def load_demo(prospects_scale: float = 1.0) -> dict[str, int]:
         load_intranet(territories[code], rng, timezone.now())
     committees = [load_committees(territories[code], rng, timezone.localdate()) for code in PROSPECTS_SCALE]
     housing = [load_housing(territories[code], rng, fake, timezone.localdate()) for code in PROSPECTS_SCALE]
+    privacy = [load_privacy(territory, rng, timezone.localdate()) for territory in territories.values()]
     return {
         "prospects": sum(p["households"] for p in prospects),
         "committee referrals": sum(c["referrals"] for c in committees),
         "housing offers": sum(h["housing offers"] for h in housing),
+        "files anonymised (retention)": sum(p["anonymised"] for p in privacy),
         "event registrations": sum(e["registrations"] for e in events),
         "settled families": sum(p["settled families"] for p in prospects),
         "territories": len(territories),

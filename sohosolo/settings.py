@@ -177,6 +177,19 @@ TASKS = {
 # Periodic jobs run by `manage.py runperiodic`: finished task results older than this are pruned.
 TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 14)
 
+# Privacy (sohosolo.privacy): who answers for personal data, and how long things are kept.
+DPO_NAME = env("DPO_NAME", "Délégué à la protection des données, CCI du Gers")
+DPO_EMAIL = env("DPO_EMAIL", "dpo@gers.cci.fr")
+DPO_ADDRESS = env("DPO_ADDRESS", "CCI du Gers, Garros, 32000 Auch")
+PUBLISHER_NAME = env("PUBLISHER_NAME", "Chambre de commerce et d'industrie du Gers")
+PUBLISHER_ADDRESS = env("PUBLISHER_ADDRESS", "Garros, 32000 Auch, France")
+PUBLICATION_DIRECTOR = env("PUBLICATION_DIRECTOR", "Le président de la CCI du Gers")
+HOSTING_PROVIDER = env("HOSTING_PROVIDER", "")
+ACCESS_LOG_KEEP_DAYS = env_int("ACCESS_LOG_KEEP_DAYS", 365)
+ACCOUNT_INACTIVE_DAYS = env_int("ACCOUNT_INACTIVE_DAYS", 730)
+PERSONAL_SPACE_LINK_MINUTES = env_int("PERSONAL_SPACE_LINK_MINUTES", 60)
+PERSONAL_SPACE_SESSION_MINUTES = env_int("PERSONAL_SPACE_SESSION_MINUTES", 120)
+
 # Accounts: sign in by email; roles and scopes live in sohosolo.accounts.
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

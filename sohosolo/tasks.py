@@ -16,6 +16,12 @@ from sohosolo.housing.tasks import remind_stale_offers
 from sohosolo.intranet.tasks import send_intranet_digests
 from sohosolo.models import PeriodicJobRun
 from sohosolo.network.tasks import send_check_in_reminders, send_membership_reminders
+from sohosolo.privacy.tasks import (
+    apply_account_retention,
+    apply_prospect_retention,
+    purge_access_log,
+    remind_rights_requests,
+)
 from sohosolo.prospects.tasks import clean_up_imports
 from sohosolo.results.tasks import clean_up_reports
 
@@ -61,6 +67,10 @@ PERIODIC_JOBS = [
     PeriodicJob("send_membership_reminders", timedelta(hours=24), send_membership_reminders),
     PeriodicJob("send_check_in_reminders", timedelta(hours=6), send_check_in_reminders),
     PeriodicJob("remind_stale_offers", timedelta(hours=24), remind_stale_offers),
+    PeriodicJob("apply_prospect_retention", timedelta(hours=24), apply_prospect_retention),
+    PeriodicJob("apply_account_retention", timedelta(hours=24), apply_account_retention),
+    PeriodicJob("purge_access_log", timedelta(hours=24), purge_access_log),
+    PeriodicJob("remind_rights_requests", timedelta(hours=24), remind_rights_requests),
 ]
 
 

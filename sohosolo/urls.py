@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("", include("sohosolo.committees.urls")),
     path("", include("sohosolo.results.urls")),
     path("", include("sohosolo.intranet.urls")),
+    path("", include("sohosolo.privacy.urls")),
     prefix_default_language=False,
 )
 

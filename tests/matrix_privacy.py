@@ -1,11 +1,42 @@
-"""Permission matrix lines for the privacy app: rights, personal space, two-factor sign-in (see test_permissions)."""
+"""Permission matrix lines for the privacy app: personal space, legal pages, rights requests, access log."""
 
 from __future__ import annotations
 
-from tests.matrix import STAFF_POST_ONLY, TEAM_A, every, only  # noqa: F401
+from tests.matrix import STAFF_POST_ONLY, every, only
 
-EXPECTED: dict = {}
+MANAGERS_A = {"platform_admin": 200, "manager_a": 200, "advisor_a": 403}
+
+EXPECTED: dict = {
+    # The personal space: a form for everyone; its pages need a space opened by a one-time link (403 without).
+    "privacy:space": (lambda w: [], every(200)),
+    "privacy:space_open": (lambda w: ["forged-token"], every(404)),
+    "privacy:space_close": (lambda w: [], every(405)),
+    "privacy:space_consent": (lambda w: [], every(405)),
+    "privacy:space_request": (lambda w: [], every(405)),
+    **{
+        name: (lambda w: [], every(403))
+        for name in ("privacy:space_project", "privacy:space_data", "privacy:space_data_json", "privacy:space_erase")
+    },
+    "privacy:keep_in_touch": (lambda w: ["forged-token"], every(404)),
+    "privacy:notice": (lambda w: [], every(200)),
+    "privacy:legal": (lambda w: [], every(200)),
+    "privacy:accessibility": (lambda w: [], every(200)),
+    # Managers answer rights requests and read the access log; advisors see the territory but may not (403).
+    "privacy:requests": (lambda w: [w.territory_a.code], only(MANAGERS_A)),
+    "privacy:request_create": (lambda w: [w.territory_a.code], only(MANAGERS_A)),
+    "privacy:access_log": (lambda w: [w.territory_a.code], only(MANAGERS_A)),
+    **{
+        name: (lambda w: [w.territory_a.code, w.rights_request.pk], only(MANAGERS_A))
+        for name in ("privacy:request_detail", "privacy:request_export", "privacy:request_export_json")
+    },
+    "privacy:request_anonymise": (lambda w: [w.territory_a.code, w.rights_request.pk], only(STAFF_POST_ONLY)),
+}
 
 
 def build(world) -> None:
-    """Add to the matrix's world the objects this app's URLs need (world.household, world.event … already exist)."""
+    """An access request about territory A's household."""
+    from sohosolo.privacy.models import RightsRequest
+
+    world.rights_request = RightsRequest.objects.create(
+        territory=world.territory_a, household=world.household, kind=RightsRequest.Kind.ACCESS
+    )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from sohosolo.privacy.models import ActionLog
+from sohosolo.privacy.models import ActionLog, RightsRequest
 
 
 @admin.register(ActionLog)
@@ -21,3 +21,14 @@ class ActionLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(RightsRequest)
+class RightsRequestAdmin(admin.ModelAdmin):
+    """For the record; requests are answered from the managers' pages (/territoires/<code>/droits/)."""
+
+    list_display = ["__str__", "territory", "household", "received_on", "due_on", "status"]
+    list_filter = ["status", "kind", "territory"]
+    raw_id_fields = ["household", "created_by", "handled_by"]
+    readonly_fields = ["created_at", "reminded_on"]
+    date_hierarchy = "received_on"

@@ -124,7 +124,8 @@ PROJECT_FIELDS = [
 
 class HouseholdQuerySet(models.QuerySet):
     def followed_now(self) -> HouseholdQuerySet:
-        return self.filter(stage__in=FOLLOWED_STAGES)
+        # An anonymised file (erasure, retention) is no longer followed, whatever its last stage.
+        return self.filter(stage__in=FOLLOWED_STAGES, anonymised_at__isnull=True)
 
     def sharing_consented(self) -> HouseholdQuerySet:
         """Files whose latest answer about sharing with the village committees is a yes, not withdrawn."""

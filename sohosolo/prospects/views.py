@@ -481,6 +481,8 @@ def edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def settle(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     household = get_household_or_404(request, code, pk)
+    if request.method == "GET":
+        log_action(request.user, "prospect.read", household)
     form = SettleForm(household.territory, household, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -196,6 +196,7 @@ class TerritorySettingsForm(forms.ModelForm):
             "phone",
             "address",
             "website",
+            "retention_years",
         ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -203,6 +204,12 @@ class TerritorySettingsForm(forms.ModelForm):
         self.fields["main_town"].queryset = Commune.objects.in_departement(self.instance.departement).only(
             "insee_code", "name", "departement"
         )
+        # Left empty, the period stays as it is (3 years unless changed).
+        self.fields["retention_years"].required = False
+
+    def clean_retention_years(self) -> int:
+        value = self.cleaned_data.get("retention_years")
+        return self.instance.retention_years if value is None else value
 
     def clean_logo(self):
         upload = self.cleaned_data.get("logo")

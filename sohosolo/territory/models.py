@@ -96,6 +96,12 @@ class Territory(models.Model):
     email = models.EmailField(_("contact email"), blank=True)
     phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     address = models.CharField(_("postal address"), max_length=300, blank=True)
+    retention_years = models.PositiveSmallIntegerField(
+        _("years a prospect's file is kept without activity"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("Then the household is warned by email, and anonymised 30 days later without an answer."),
+    )
     website = models.URLField(_("website"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

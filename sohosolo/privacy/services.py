@@ -1,0 +1,242 @@
+"""People's rights on their data: export of everything held about a household, anonymisation, consents withdrawn."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sohosolo.privacy.audit import log_action
+from sohosolo.privacy.models import ActionLog, Consent, RightsRequest
+from sohosolo.privacy.personal_data import collect_household_data, erase_household_data, household_log
+
+ERASED = "[erased]"
+
+
+def export_household(household) -> dict:
+    """Everything the platform holds about `household`, one section per app (see personal_data.py)."""
+    export: dict[str, Any] = {
+        "generated_at": timezone.now().isoformat(),
+        "controller": "Soho Solo",
+    }
+    for _receiver, (section, data) in collect_household_data.send(sender=type(household), household=household):
+        export[section] = data
+    return export
+
+
+def personal_strings(household) -> list[str]:
+    """The names, emails and phones of a household's members: what must vanish from every free text and log."""
+    values = set()
+    for first, last, email, phone in household.members.values_list("first_name", "last_name", "email", "phone"):
+        full = f"{first} {last}".strip()
+        values.update(v.strip() for v in (full, email, phone, last) if v and len(v.strip()) >= 3)
+    for name, email in household.registrations.values_list("name", "email"):
+        values.update(v.strip() for v in (name, email) if v and len(v.strip()) >= 3)
+    # Longest first, so that "Anne Martin" is replaced before "Martin".
+    return sorted(values, key=len, reverse=True)
+
+
+def redact(value: Any, strings: list[str]) -> Any:
+    """`value` (JSON-like) with every occurrence of `strings` replaced, case ignored."""
+    if isinstance(value, dict):
+        return {key: redact(item, strings) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact(item, strings) for item in value]
+    if isinstance(value, str) and strings:
+        pattern = re.compile("|".join(re.escape(s) for s in strings), re.IGNORECASE)
+        return pattern.sub(ERASED, value)
+    return value
+
+
+def mentioning(queryset, field: str, strings: list[str], json_field: bool = False):
+    """Rows of `queryset` whose `field` contains one of `strings` (JSON columns are compared as text, with the
+    escaped form SQLite stores for accented letters)."""
+    if not strings:
+        return queryset.none()
+    if json_field:
+        queryset = queryset.annotate(_as_text=Cast(field, TextField()))
+        field = "_as_text"
+    condition = Q()
+    for s in strings:
+        condition |= Q(**{f"{field}__icontains": s})
+        escaped = json.dumps(s)[1:-1]
+        if escaped != s:
+            condition |= Q(**{f"{field}__icontains": escaped})
+    return queryset.filter(condition)
+
+
+@transaction.atomic
+def anonymise_household(household, actor=None, reason: str = "") -> None:
+    """Erase what identifies a household, keep the anonymous figures the results need.
+
+    Kept: territory, stage, dates (first and last contact, settling), settling commune and number of people,
+    source, activity, the project's choices (timeline, tenure, type, rooms, budget, needs), country, villages of
+    interest, the number and kind of members, the kind and date of timeline entries, registrations' numbers.
+    Erased: names, contacts, years of birth, town, sector, free texts (project, notes, reasons, timeline summaries,
+    follow-ups), tags, search text, consents' channel, registrations' names and emails, personal values in the
+    audit log and in import reports, queued emails' copies, and whatever other apps erase on the signal."""
+    from django_tasks_db.models import DBTaskResult
+
+    from sohosolo.prospects.models import Household, ImportJob, Interaction
+
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if household.anonymised_at is not None:
+        return
+    strings = personal_strings(household)
+    emails = [s for s in strings if "@" in s]
+    now = timezone.now()
+
+    blank_households([household.pk], now)
+    erase_household_data.send(sender=Household, household=household)
+
+    # The log keeps who did what and when; the values it recorded go.
+    for entry in household_log(household):
+        entry.object_repr = f"#{entry.object_id}"
+        entry.data = dict.fromkeys(entry.data, ERASED) if isinstance(entry.data, dict) else {}
+        entry.save(update_fields=["object_repr", "data"])
+    scope = ActionLog.objects.filter(Q(territory_id=household.territory_id) | Q(territory__isnull=True))
+    mentioned = set(mentioning(scope, "data", strings, json_field=True).values_list("pk", flat=True))
+    mentioned |= set(mentioning(scope, "object_repr", strings).values_list("pk", flat=True))
+    for entry in ActionLog.objects.filter(pk__in=mentioned):
+        entry.data = redact(entry.data, strings)
+        entry.object_repr = redact(entry.object_repr, strings)
+        entry.save(update_fields=["data", "object_repr"])
+    for job in mentioning(ImportJob.objects.filter(territory_id=household.territory_id), "report", strings, True):
+        job.report = redact(job.report, strings)
+        job.save(update_fields=["report"])
+    # Copies of emails already sent to the household (finished results of the email task).
+    DBTaskResult.objects.filter(finished_at__isnull=False).filter(
+        pk__in=mentioning(DBTaskResult.objects.all(), "args_kwargs", emails, json_field=True).values("pk")
+    ).delete()
+
+    Interaction.objects.create(
+        household=household,
+        kind=Interaction.Kind.PRIVACY,
+        summary=_("Personal data erased; the anonymous figures are kept."),
+        author=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    log_action(actor, "prospect.anonymised", household, {"reason": reason})
+
+
+def blank_households(ids: list[int], now) -> None:
+    """The part of the erasure done the same way for one household or many: its own records, in bulk."""
+    from sohosolo.privacy.models import PersonalSpaceLink
+    from sohosolo.prospects.models import FollowUp, Household, Interaction, Person
+
+    Person.objects.filter(household_id__in=ids).update(
+        first_name="", last_name="", email="", phone="", phone_key="", name_key="", birth_year=None
+    )
+    households = Household.objects.filter(pk__in=ids)
+    households.exclude(stage_reason="").update(stage_reason=_("Anonymised"))
+    households.update(
+        current_town="",
+        sector="",
+        project="",
+        notes="",
+        notes_for_committee="",
+        possible_duplicate=False,
+        search_text="",
+        anonymised_at=now,
+    )
+    Household.tags.through.objects.filter(household_id__in=ids).delete()
+    Interaction.objects.filter(household_id__in=ids).update(summary="", data={})
+    FollowUp.objects.filter(household_id__in=ids).update(title=_("Follow-up"))
+    consents = Consent.objects.filter(household_id__in=ids)
+    consents.update(source="")
+    consents.in_force().update(withdrawn_at=now)
+    RightsRequest.objects.filter(household_id__in=ids).update(details="", outcome="")
+    PersonalSpaceLink.objects.filter(household_id__in=ids).delete()
+
+
+def anonymise_history(households, reason: str = "retention") -> int:
+    """Anonymise many households at once, as the retention job would have over the years (loading a programme's
+    history, the demo): their own records in bulk, the signal for each, their log entries' values erased.
+    Unlike anonymise_household, free texts of other records are not searched for their names."""
+    from sohosolo.events.models import Registration
+    from sohosolo.prospects.models import Household, Interaction
+
+    ids = list(households.filter(anonymised_at__isnull=True).values_list("pk", flat=True))
+    now = timezone.now()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        with transaction.atomic():
+            blank_households(chunk, now)
+            for household in Household.objects.filter(pk__in=chunk):
+                erase_household_data.send(sender=Household, household=household)
+            registrations = Registration.objects.filter(household_id__in=chunk).values_list("pk", flat=True)
+            ActionLog.objects.filter(
+                Q(
+                    content_type__app_label="prospects",
+                    content_type__model="household",
+                    object_id__in=[str(pk) for pk in chunk],
+                )
+                | Q(
+                    content_type__app_label="events",
+                    content_type__model="registration",
+                    object_id__in=[str(pk) for pk in registrations],
+                )
+            ).update(object_repr="", data={})
+            Interaction.objects.bulk_create(
+                Interaction(
+                    household_id=pk,
+                    kind=Interaction.Kind.PRIVACY,
+                    occurred_at=now,
+                    summary=_("Personal data erased; the anonymous figures are kept."),
+                )
+                for pk in chunk
+            )
+    if ids:
+        log_action(None, "prospects.anonymised_in_bulk", None, {"count": len(ids), "reason": reason})
+    return len(ids)
+
+
+def withdraw_consent(household, purpose: str, actor=None, by_household: bool = True) -> bool:
+    """End the consent in force for `purpose`; False if there was none. Logged and shown in the timeline."""
+    from sohosolo.prospects.models import Interaction
+
+    ended = household.consents.in_force().filter(purpose=purpose).update(withdrawn_at=timezone.now())
+    if not ended:
+        return False
+    label = Consent.Purpose(purpose).label
+    Interaction.objects.create(
+        household=household,
+        kind=Interaction.Kind.PRIVACY,
+        summary=_("Consent withdrawn: %(purpose)s.") % {"purpose": label}
+        + (" " + _("(by the household, in its personal space)") if by_household else ""),
+        author=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    log_action(actor, "prospect.consent_withdrawn", household, {"purpose": purpose, "by_household": by_household})
+    return True
+
+
+def create_rights_request(household, kind: str, details: str = "", source: str = "", actor=None, received_on=None):
+    """Record a request, show it in the timeline, tell the territory's managers."""
+    from sohosolo.privacy.notifications import notify_managers_of_request
+    from sohosolo.prospects.models import Interaction
+
+    request = RightsRequest.objects.create(
+        territory_id=household.territory_id,
+        household=household,
+        kind=kind,
+        details=details,
+        source=source or RightsRequest.Source.STAFF,
+        received_on=received_on or timezone.localdate(),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    Interaction.objects.create(
+        household=household,
+        kind=Interaction.Kind.PRIVACY,
+        summary=_("Rights request received: %(kind)s (answer due by %(date)s).")
+        % {"kind": request.get_kind_display(), "date": request.due_on.strftime("%d/%m/%Y")},
+        author=request.created_by,
+        data={"rights_request": request.pk},
+    )
+    log_action(actor, "privacy.request_created", household, {"request": request.pk, "kind": kind})
+    transaction.on_commit(lambda: notify_managers_of_request(request))
+    return request

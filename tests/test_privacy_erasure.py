@@ -1,0 +1,140 @@
+"""Erasure: a household anonymised leaves the results' figures as they were and no personal value anywhere."""
+
+from __future__ import annotations
+
+import json
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Count, Sum
+from django.db.models.functions import ExtractYear
+from django.test import Client
+
+from sohosolo.privacy.models import ActionLog, Consent, RightsRequest
+from sohosolo.privacy.personal_data import erase_household_data
+from sohosolo.privacy.services import anonymise_household, create_rights_request
+from sohosolo.prospects.models import Household, ImportJob, Person
+from tests.privacy_helpers import EMAIL, NAME_FIRST, NAME_LAST, PHONE, full_household
+
+SECRETS = [NAME_FIRST, NAME_LAST, EMAIL, PHONE, "Namur", "Gwendoline Studio", "Zorglub", "randonnée"]
+
+
+def figures() -> dict:
+    """What a dashboard counts: contacts per year, stages, settled families and people per year and commune."""
+    households = Household.objects.all()
+    return {
+        "per_year": list(
+            households.annotate(y=ExtractYear("first_contact_on")).values("y").annotate(n=Count("pk")).order_by("y")
+        ),
+        "per_stage": list(households.values("stage").annotate(n=Count("pk")).order_by("stage")),
+        "settled": list(
+            households.filter(stage="settled")
+            .annotate(y=ExtractYear("settled_on"))
+            .values("y", "settled_commune")
+            .annotate(n=Count("pk"), people=Sum("settled_people"))
+            .order_by("y", "settled_commune")
+        ),
+        "members": list(Person.objects.values("kind").annotate(n=Count("pk")).order_by("kind")),
+        "sources": list(households.values("source", "activity").annotate(n=Count("pk")).order_by("source")),
+        "registrations": list(
+            apps.get_model("events", "Registration").objects.values("event", "status").annotate(p=Sum("people"))
+        ),
+    }
+
+
+def text_columns():
+    """Every text and JSON column of every model of the project (and of the task queue)."""
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.CharField | models.TextField | models.JSONField | models.EmailField):
+                yield model, field
+
+
+def leftovers(strings: list[str]) -> list[str]:
+    found = []
+    for model, field in text_columns():
+        for value in model._base_manager.values_list(field.attname, flat=True).iterator():
+            text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+            found += [f"{model._meta.label}.{field.name}: {s}" for s in strings if s.lower() in (text or "").lower()]
+    return found
+
+
+def test_erasing_a_settled_household_keeps_the_figures_and_leaves_no_personal_value(world):
+    household = full_household(world)
+    ImportJob.objects.create(
+        territory=world.territory_a,
+        original_name="contacts.csv",
+        report={"rejected": [{"line": 4, "values": {"Nom": NAME_LAST, "Email": EMAIL}, "reason": "date"}]},
+    )
+    other = Household.objects.create(territory=world.territory_a, current_town="Dijon")
+    Person.objects.create(household=other, is_main_contact=True, first_name="Odile", last_name="Keepme")
+    assert leftovers(SECRETS)  # the scan finds them before
+    before = figures()
+
+    anonymise_household(household, world.users["manager_a"], reason="test")
+
+    assert figures() == before
+    found = leftovers(SECRETS)
+    assert found == [], found
+    assert Person.objects.filter(last_name="Keepme").exists()  # nobody else's data goes
+    household.refresh_from_db()
+    assert household.anonymised_at is not None and household.stage == "settled" and household.settled_people == 3
+    assert household.members.count() == 3
+    assert not any(Consent.objects.filter(household=household).in_force())
+    assert ActionLog.objects.filter(action="prospect.anonymised", object_id=str(household.pk)).exists()
+
+
+def body(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode("utf-8-sig")
+
+
+def test_erasure_leaves_nothing_for_the_search_nor_the_exports(world, client_for):
+    household = full_household(world)
+    client = client_for("advisor_a")
+    assert household.pk in [h.pk for h in client.get("/territoires/gers/candidats/?q=Quintard").context["page"]]
+    event_export_url = f"/territoires/gers/evenements/{household.registrations.get().event_id}/export.csv"
+    assert EMAIL in body(client.get(event_export_url))
+    assert EMAIL in body(client.get("/territoires/gers/candidats/export.csv"))
+    anonymise_household(household)
+    assert Household.objects.search("Quintard").count() == 0
+    assert Household.objects.search("gwendoline").count() == 0
+    export = body(client.get("/territoires/gers/candidats/export.csv"))
+    assert NAME_LAST not in export and EMAIL not in export
+    events_export = body(client.get(event_export_url))
+    assert NAME_LAST not in events_export and EMAIL not in events_export
+
+
+def test_erasure_sends_the_signal_for_other_apps(world):
+    household = full_household(world)
+    received = []
+
+    def receiver(sender, household, **kwargs):
+        received.append(household.pk)
+
+    erase_household_data.connect(receiver)
+    try:
+        anonymise_household(household)
+        anonymise_household(household)  # a second time does nothing
+    finally:
+        erase_household_data.disconnect(receiver)
+    assert received == [household.pk]
+
+
+def test_manager_answers_an_erasure_request(world, client_for):
+    household = full_household(world)
+    request = create_rights_request(household, RightsRequest.Kind.ERASURE, "Supprimez tout")
+    url = f"/territoires/gers/droits/{request.pk}/anonymiser/"
+    assert client_for("advisor_a").post(url, {"confirm": "yes"}).status_code == 403
+    assert client_for("advisor_b").post(url, {"confirm": "yes"}).status_code == 404
+    manager = client_for("manager_a")
+    manager.post(url)  # not confirmed
+    household.refresh_from_db()
+    assert household.anonymised_at is None
+    manager.post(url, {"confirm": "yes"})
+    household.refresh_from_db()
+    request.refresh_from_db()
+    assert household.anonymised_at is not None
+    assert request.status == "done" and request.handled_by == world.users["manager_a"]
+    assert request.details == ""
+    assert not Client().get("/mon-espace/").context.get("household")
