@@ -138,3 +138,61 @@ def test_manager_answers_an_erasure_request(world, client_for):
     assert request.status == "done" and request.handled_by == world.users["manager_a"]
     assert request.details == ""
     assert not Client().get("/mon-espace/").context.get("household")
+
+
+def dashboard(territory) -> dict:
+    """The results dashboard's figures (sohosolo/results) for the years the test's files live in."""
+    from datetime import date
+
+    from sohosolo.results import stats
+
+    out = {}
+    for year in (2024, 2025, 2026):
+        results = stats.compute(territory, stats.Period(date(year, 1, 1), date(year, 12, 31)))
+        out[year] = {
+            "key": results.key,
+            "followed_now": results.followed_now,
+            "funnel": [(step.label, step.count, step.rate) for step in results.funnel],
+            "median_days": results.median_days,
+            "rows": [
+                [r.pair for r in rows]
+                for rows in (results.sources, results.activities, results.countries, results.regions)
+            ],
+            "villages": [(v.village.pk, v.interested, v.settled, v.people) for v in results.villages],
+            "by_month": [r.pair for r in results.contacts_by_month],
+        }
+    return out
+
+
+def test_erasing_households_leaves_the_results_dashboard_unchanged(world):
+    """Region of residence, past stages (read from the timeline) and settling: the dashboard reads the same."""
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from sohosolo.prospects.models import Interaction
+    from sohosolo.prospects.services import change_stage
+
+    from sohosolo.territory.models import Commune
+
+    Commune.objects.filter(insee_code="46042").update(region_name="Occitanie")  # Cahors
+    erased = full_household(world)
+    french = Household.objects.create(
+        territory=world.territory_a, current_country="France", current_town="Cahors", source="press",
+        first_contact_on=date(2024, 2, 1), stage="new",
+    )  # fmt: skip
+    Person.objects.create(household=french, is_main_contact=True, first_name="Odette", last_name="Quercy")
+    french.villages_of_interest.add(world.village_a2)
+    change_stage(french, "follow_up", "", world.users["advisor_a"])
+    # Followed from 2024 (the funnel reads it from the timeline), dropped today: an erased file is followed no more.
+    Interaction.objects.filter(household=french, kind="stage").update(occurred_at=timezone.now() - timedelta(days=900))
+    change_stage(french, "dropped", "Moved elsewhere", world.users["advisor_a"])
+    before = dashboard(world.territory_a)
+    assert ("Occitanie", 1) in before[2024]["rows"][3]
+
+    anonymise_household(erased, world.users["manager_a"], reason="test")
+    anonymise_household(french, world.users["manager_a"], reason="test")
+
+    assert dashboard(world.territory_a) == before
+    assert leftovers(["Quercy", NAME_LAST]) == []
+    assert not Household.objects.filter(current_town="Cahors").exists()

@@ -12,6 +12,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sohosolo.lib.text import fold
 from sohosolo.privacy.audit import log_action
 from sohosolo.privacy.models import ActionLog, Consent, RightsRequest
 from sohosolo.privacy.personal_data import collect_household_data, erase_household_data, household_log
@@ -124,6 +125,27 @@ def anonymise_household(household, actor=None, reason: str = "") -> None:
     log_action(actor, "prospect.anonymised", household, {"reason": reason})
 
 
+STAGE_KEYS = ("from", "to")
+
+
+def keep_regions(households) -> None:
+    """Before their towns are erased, note the region of the French households', for the results by region."""
+    from sohosolo.territory.communes import regions_of_towns
+
+    towns = list(
+        households.filter(current_country__iexact="France", residence_region="")
+        .exclude(current_town="")
+        .values_list("pk", "current_town")
+    )
+    region_of = regions_of_towns({town for _pk, town in towns})
+    by_region: dict[str, list[int]] = {}
+    for pk, town in towns:
+        if region := region_of.get(fold(town)):
+            by_region.setdefault(region, []).append(pk)
+    for region, pks in by_region.items():
+        households.filter(pk__in=pks).update(residence_region=region)
+
+
 def blank_households(ids: list[int], now) -> None:
     """The part of the erasure done the same way for one household or many: its own records, in bulk."""
     from sohosolo.privacy.models import PersonalSpaceLink
@@ -133,6 +155,7 @@ def blank_households(ids: list[int], now) -> None:
         first_name="", last_name="", email="", phone="", phone_key="", name_key="", birth_year=None
     )
     households = Household.objects.filter(pk__in=ids)
+    keep_regions(households)
     households.exclude(stage_reason="").update(stage_reason=_("Anonymised"))
     households.update(
         current_town="",
@@ -145,7 +168,13 @@ def blank_households(ids: list[int], now) -> None:
         anonymised_at=now,
     )
     Household.tags.through.objects.filter(household_id__in=ids).delete()
-    Interaction.objects.filter(household_id__in=ids).update(summary="", data={})
+    # The timeline keeps its dated stage changes (no personal value), from which the results read past stages.
+    Interaction.objects.filter(household_id__in=ids).exclude(kind=Interaction.Kind.STAGE).update(summary="", data={})
+    stage_changes = list(Interaction.objects.filter(household_id__in=ids, kind=Interaction.Kind.STAGE).only("data"))
+    for entry in stage_changes:
+        entry.summary = ""
+        entry.data = {key: entry.data[key] for key in STAGE_KEYS if key in (entry.data or {})}
+    Interaction.objects.bulk_update(stage_changes, ["summary", "data"], batch_size=500)
     FollowUp.objects.filter(household_id__in=ids).update(title=_("Follow-up"))
     consents = Consent.objects.filter(household_id__in=ids)
     consents.update(source="")

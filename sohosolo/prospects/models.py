@@ -186,6 +186,8 @@ class Household(models.Model):
     sector = models.CharField(_("sector"), max_length=120, blank=True)
     current_country = models.CharField(_("country of residence"), max_length=80, blank=True)
     current_town = models.CharField(_("town of residence"), max_length=120, blank=True)
+    # Set when the file is anonymised: the region of the town, so that the results by region stay the same.
+    residence_region = models.CharField(_("region of residence"), max_length=80, blank=True, editable=False)
     timeline = models.CharField(_("when they plan to move"), max_length=10, choices=Timeline.choices, blank=True)
     tenure = models.CharField(_("rent or buy"), max_length=10, choices=Tenure.choices, blank=True)
     housing_type = models.CharField(_("type of home"), max_length=10, choices=HousingType.choices, blank=True)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.fields.json import KT
-from django.db.models.functions import ExtractMonth, ExtractYear, Lower
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +26,7 @@ from sohosolo.events.models import Event, Kind, Registration
 from sohosolo.lib.text import fold
 from sohosolo.network.stats import club_size as network_club_size
 from sohosolo.prospects.models import Activity, Household, Interaction, Source, Stage
+from sohosolo.territory.communes import regions_of_towns
 from sohosolo.territory.models import Commune, Goal, Territory, Village
 
 CLOSED_STAGES = [Stage.SETTLED, Stage.ON_HOLD, Stage.DROPPED]
@@ -304,30 +305,17 @@ def breakdown(qs, field_name: str, choices=None, blank_label: str | None = None)
 
 def regions(contacts) -> list[Row]:
     """French contacts by region: the region of the commune named like their town (several communes may share a
-    name: a metropolitan one before an overseas one, then the most populous); "Not known" when none matches."""
-    towns = Counter(
-        dict(
-            contacts.filter(current_country__iexact="France")
-            .values_list("current_town")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-    )
-    if not towns:
-        return []
-    names = {fold(t) for t in towns if t}
-    communes = (
-        Commune.objects.annotate(lower_name=Lower("name"))
-        .filter(lower_name__in=[t.strip().lower() for t in towns if t])
-        .exclude(region_name="")
-        .values_list("name", "region_name", "departement", "population")
-    )
-    region_of: dict[str, str] = {}
-    # The best candidate last, so that it wins.
-    for name, region, _dep, _pop in sorted(communes, key=lambda c: (not c[2].startswith("97"), c[3] or 0)):
-        if fold(name) in names:
-            region_of[fold(name)] = region
+    name: a metropolitan one before an overseas one, then the most populous), or for an anonymised file the region
+    kept when its town was erased; "Not known" when none matches."""
+    french = contacts.filter(current_country__iexact="France")
     counts: Counter[str] = Counter()
+    kept = french.exclude(residence_region="").values_list("residence_region").annotate(n=Count("pk")).order_by()
+    for region, n in kept:
+        counts[region] += n
+    towns = Counter(
+        dict(french.filter(residence_region="").values_list("current_town").annotate(n=Count("pk")).order_by())
+    )
+    region_of = regions_of_towns(towns)
     for town, n in towns.items():
         counts[region_of.get(fold(town or ""), str(_("Not known")))] += n
     return [Row(label, n) for label, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]

@@ -112,3 +112,30 @@ def communes_csv(rows: list[dict]) -> bytes:
     writer.writeheader()
     writer.writerows(rows)
     return gzip.compress(out.getvalue().encode("utf-8"), mtime=0)
+
+
+def regions_of_towns(towns: Iterable[str]) -> dict[str, str]:
+    """The French region of each town name, keyed by the accent-free name (lib.text.fold): the region of the commune
+    so named — several communes may share a name: a metropolitan one before an overseas one, then the most
+    populous. Names matching no commune are left out."""
+    from django.db.models.functions import Lower
+
+    from sohosolo.lib.text import fold
+
+    names = {fold(t) for t in towns if t}
+    if not names:
+        return {}
+    communes = (
+        Commune.objects.annotate(lower_name=Lower("name"))
+        .filter(lower_name__in=[t.strip().lower() for t in towns if t])
+        .exclude(region_name="")
+        .values_list("name", "region_name", "departement", "population")
+    )
+    region_of: dict[str, str] = {}
+    # The best candidate last, so that it wins.
+    for name, region, _departement, _population in sorted(
+        communes, key=lambda c: (not c[2].startswith("97"), c[3] or 0)
+    ):
+        if fold(name) in names:
+            region_of[fold(name)] = region
+    return region_of
