@@ -601,3 +601,12 @@ def test_prospect_link_after_the_other_side_declined_says_it_is_closed(world, cl
     client.post(url, {"action": "accept", "share_email": "on"})
     introduction.refresh_from_db()
     assert introduction.prospect_answer == Answer.PENDING and introduction.shared_email == ""
+
+
+def test_renewing_a_membership_is_a_contact_with_the_settled_file(world):
+    """The retention job counts the club: an active member's file does not go stale."""
+    household = make_household(world, last_contact_on=date(2020, 1, 1))
+    profile = member_profile(world, household=household, renewal_on=date(2021, 1, 1))
+    services.renew_membership(profile, world.users["manager_a"])
+    household.refresh_from_db()
+    assert household.last_contact_on == timezone.localdate()

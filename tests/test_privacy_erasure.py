@@ -172,7 +172,6 @@ def test_erasing_households_leaves_the_results_dashboard_unchanged(world):
 
     from sohosolo.prospects.models import Interaction
     from sohosolo.prospects.services import change_stage
-
     from sohosolo.territory.models import Commune
 
     Commune.objects.filter(insee_code="46042").update(region_name="Occitanie")  # Cahors
@@ -196,3 +195,22 @@ def test_erasing_households_leaves_the_results_dashboard_unchanged(world):
     assert dashboard(world.territory_a) == before
     assert leftovers(["Quercy", NAME_LAST]) == []
     assert not Household.objects.filter(current_town="Cahors").exists()
+
+
+def test_erasure_and_the_data_export_ask_to_confirm_the_password_given_long_ago(world, client_for):
+    import time
+
+    from sohosolo.accounts.security import CONFIRMED_AT
+
+    household = full_household(world)
+    request = create_rights_request(household, RightsRequest.Kind.ERASURE, "Supprimez tout")
+    manager = client_for("manager_a")
+    session = manager.session
+    session[CONFIRMED_AT] = time.time() - 16 * 60
+    session.save()
+    base = f"/territoires/gers/droits/{request.pk}/"
+    assert manager.get(base + "donnees/")["Location"].startswith("/compte/confirmer/")
+    response = manager.post(base + "anonymiser/", {"confirm": "yes"}, HTTP_REFERER="http://testserver" + base)
+    assert response["Location"].startswith("/compte/confirmer/")
+    household.refresh_from_db()
+    assert household.anonymised_at is None

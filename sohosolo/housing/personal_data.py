@@ -35,3 +35,24 @@ def erase(sender, household, **kwargs) -> None:
     """Keep what was proposed and answered (anonymous figures); blank the words and the address; kill the link."""
     Proposal.objects.filter(household=household).update(message="", sent_to="", revoked=True)
     ProposalItem.objects.filter(proposal__household=household).update(comment="")
+
+
+def space_items(sender, household, **kwargs) -> list:
+    """The proposals still open to an answer, in the household's personal space (privacy/personal_data.py)."""
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    from sohosolo.privacy.personal_data import SpaceItem
+
+    items = []
+    for proposal in household.proposals.filter(revoked=False).prefetch_related("items").order_by("-sent_at")[:20]:
+        waiting = sum(1 for item in proposal.items.all() if not item.answer)
+        status = (
+            ngettext("%(count)s answer awaited", "%(count)s answers awaited", waiting) % {"count": waiting}
+            if waiting
+            else _("Answered")
+        )
+        title = _("Villages and homes proposed on %(date)s") % {"date": date_format(proposal.sent_at, "DATE_FORMAT")}
+        items.append(SpaceItem(title=title, url=proposal.answer_url(), status=status))
+    return items

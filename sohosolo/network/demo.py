@@ -322,6 +322,16 @@ def _members(territory: Territory, rng: random.Random, today: date, skills: dict
         ],
         batch_size=500,
     )
+    # Renewing one's membership is a contact with the programme: an active member's file is not stale (retention).
+    renewed = []
+    for profile in saved:
+        if profile.household_id and profile.status == MemberProfile.Status.ACTIVE:
+            last = date(profile.renewal_on.year - 1, profile.renewal_on.month, profile.renewal_on.day)
+            last = min(today, max(profile.member_since, last))
+            if profile.household.last_contact_on is None or profile.household.last_contact_on < last:
+                profile.household.last_contact_on = last
+                renewed.append(profile.household)
+    Household.objects.bulk_update(renewed, ["last_contact_on"], batch_size=500)
     return list(saved)
 
 

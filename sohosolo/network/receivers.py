@@ -54,3 +54,27 @@ def erase_introductions(sender, household, **kwargs) -> None:
     CheckIn.objects.filter(introduction__in=introductions).update(note="")
     introductions.update(prospect_name="", shared_email="", shared_phone="", purpose="", outcome="")
     MemberProfile.objects.filter(household=household).update(household=None)
+
+
+def space_items(sender, household, **kwargs) -> list:
+    """The household's introductions in its personal space, with the link to answer those awaiting its answer."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from sohosolo.network.models import Answer
+    from sohosolo.network.services import introduction_token
+    from sohosolo.privacy.personal_data import SpaceItem
+
+    items = []
+    introductions = (
+        Introduction.objects.filter(household=household)
+        .select_related("member__user", "partner")
+        .order_by("-created_at")[:20]
+    )
+    for introduction in introductions:
+        waiting = introduction.status == Introduction.Status.PROPOSED and introduction.prospect_answer == Answer.PENDING
+        url = reverse("network:answer", args=[introduction_token(introduction)]) if waiting else ""
+        title = _("Introduction to %(name)s") % {"name": introduction.party_name}
+        status = _("Your answer is awaited") if waiting else introduction.get_status_display()
+        items.append(SpaceItem(title=title, url=url, status=status))
+    return items

@@ -16,6 +16,7 @@ from sohosolo.accounts.services import invitation_token, link_for
 from sohosolo.lib.emails import send_email, send_email_to_user
 from sohosolo.network.models import Answer, CheckIn, Introduction, MemberProfile, Partner, PartnerContact
 from sohosolo.privacy.audit import log_action
+from sohosolo.prospects.models import Household
 
 MEMBERSHIP_YEAR = timedelta(days=365)
 INTRODUCTION_SALT = "sohosolo.network.introduction"
@@ -155,6 +156,15 @@ def renew_membership(profile: MemberProfile, actor: User) -> None:
     profile.save(update_fields=["renewal_on", "status", "ended_on", "updated_at"])
     _member_role(profile.user, profile.territory, actor)
     log_action(actor, "member.renewed", profile, {"renewal_on": profile.renewal_on.isoformat()})
+    _contact_with_file(profile)
+
+
+def _contact_with_file(profile: MemberProfile) -> None:
+    """Joining or renewing is a contact with the programme: the member's settled file is not stale (retention)."""
+    if profile.household_id:
+        Household.objects.filter(pk=profile.household_id, anonymised_at__isnull=True).update(
+            last_contact_on=timezone.localdate()
+        )
 
 
 def end_membership(profile: MemberProfile, actor: User | None, status: str = MemberProfile.Status.ENDED) -> None:
@@ -171,6 +181,7 @@ def member_activated(profile: MemberProfile) -> None:
     if profile.member_since is None and profile.status == MemberProfile.Status.ACTIVE:
         profile.member_since = timezone.localdate()
         profile.save(update_fields=["member_since", "updated_at"])
+        _contact_with_file(profile)
 
 
 # --- Introductions -------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sohosolo.accounts.models import User
 from sohosolo.accounts.scopes import get_territory_or_404, staff_required
+from sohosolo.accounts.security import recent_authentication_required
 from sohosolo.privacy.audit import log_action
 from sohosolo.privacy.forms import AccessLogFilterForm, AnswerForm, RightsRequestForm
 from sohosolo.privacy.models import ActionLog, RightsRequest
@@ -146,6 +147,7 @@ def close_request(rights_request: RightsRequest, status: str, outcome: str, user
 
 @staff_required
 @require_GET
+@recent_authentication_required
 def request_export(request: HttpRequest, code: str, pk: int, fmt: str = "html") -> HttpResponse:
     """Everything held about the household, to send to the person who asked for access."""
     rights_request = get_request_or_404(request, code, pk)
@@ -161,6 +163,7 @@ def request_export(request: HttpRequest, code: str, pk: int, fmt: str = "html") 
 
 @staff_required
 @require_POST
+@recent_authentication_required
 def request_anonymise(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     rights_request = get_request_or_404(request, code, pk)
     if rights_request.kind != RightsRequest.Kind.ERASURE or rights_request.status != RightsRequest.Status.OPEN:

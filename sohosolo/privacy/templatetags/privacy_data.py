@@ -89,7 +89,46 @@ LABELS = {
     "needs_health_care": _("Needs health care"),
     "source": _("How they heard of us"),
     "project": _("Project"),
+    # Sections of the other apps (sohosolo/*/personal_data.py, network/receivers.py)
+    "housing_proposals": _("Villages and homes proposed to you"),
+    "sent_at": _("Sent on"),
+    "sent_to": _("Sent to"),
+    "message": _("Message"),
+    "items": _("What was proposed"),
+    "village": _("Village"),
+    "offer": _("Home"),
+    "reasons": _("Why"),
+    "answered_at": _("Answered on"),
+    "comment": _("Comment"),
+    "committees": _("Village welcome committees"),
+    "referrals": _("Referrals to villages"),
+    "referred_on": _("Referred on"),
+    "note": _("Note"),
+    "visits": _("Visits"),
+    "homes": _("Homes to see"),
+    "interest": _("Interest"),
+    "outcome": _("Outcome"),
+    "report": _("Report"),
+    "welcome": _("Welcome in the village"),
+    "title": _("Title"),
+    "introductions": _("Introductions"),
+    "check_ins": _("Check-ins"),
+    "email_given": _("Email given"),
+    "phone_given": _("Phone given"),
+    "name_given": _("Name given"),
+    "met_on": _("Met on"),
+    "on": _("On"),
+    "proposed_on": _("Proposed on"),
+    "their_answer": _("Their answer"),
+    "your_answer": _("Your answer"),
+    "with": _("With"),
 }
+
+
+@register.filter
+def entries(value: dict) -> list:
+    """The (key, value) pairs of a mapping: `value.items` in a template would read a key named "items"."""
+    return list(value.items())
 
 
 @register.filter

@@ -1,0 +1,37 @@
+"""The data export gathers every app's section (privacy/personal_data.py) and shows it readably, whatever its keys."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+
+
+def test_a_section_with_a_key_named_items_is_shown():
+    """A housing proposal's "items" must not be read as the mapping's own .items method (nor the reverse)."""
+    html = render_to_string(
+        "privacy/_value.html", {"value": {"sent_to": "a@example.fr", "items": [{"village": "Lectoure"}]}}
+    )
+    assert "Lectoure" in html and "a@example.fr" in html
+    assert "Ce qui a été proposé" in html  # the key's label, in French
+
+
+def test_the_personal_space_lists_proposals_and_introductions_to_answer(world):
+    """Housing proposals and introductions come to the household's personal space, with their links to answer."""
+    from django.test import Client
+
+    from sohosolo.housing.models import Proposal, ProposalItem
+    from sohosolo.network.models import MemberProfile
+    from tests.privacy_helpers import full_household, open_space
+
+    household = full_household(world)
+    proposal = Proposal.objects.create(territory=world.territory_a, household=household)
+    ProposalItem.objects.create(proposal=proposal, village=world.village_a1)
+    member = MemberProfile.objects.create(user=world.users["member"], territory=world.territory_a, status="active")
+    from sohosolo.network.models import Introduction
+
+    Introduction.objects.create(territory=world.territory_a, household=household, member=member, purpose="Conseils")
+    client = Client()
+    open_space(client)
+    page = client.get("/mon-espace/").content.decode()
+    assert proposal.answer_url() in page
+    assert "1 réponse attendue" in page
+    assert "Mise en relation avec" in page and "/mise-en-relation/" in page
