@@ -126,21 +126,9 @@ def world(db) -> World:
 def sign_in_verified(client: Client, user: User) -> Client:
     """Sign `client` in as `user` as the sign-in pages would: password given just now and, for those who must have
     it (staff, Django admin), the second factor passed with an authenticator app (a device made for them)."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from sohosolo.accounts.security import sign_in_test_client
 
-    from sohosolo.accounts.security import HAS_DEVICE, two_factor_required
-
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    if two_factor_required(user):
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-            user=user, name="Test app", confirmed=True
-        )
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session[HAS_DEVICE] = True
-        session.save()
-    return client
+    return sign_in_test_client(client, user)
 
 
 @pytest.fixture

@@ -92,7 +92,8 @@ def test_dashboard_shows_the_figures_in_a_bounded_number_of_queries(
     signed_in(client, manager.email)
     url = reverse("results:dashboard", args=[gers.code])
     client.get(url, {"annee": 2008})  # warms the map's cache, as the next visitor would find it
-    with django_assert_max_num_queries(40):
+    # A fixed number whatever the rows: the figures (~30), the committees' records (committees.stats, ~10), the page.
+    with django_assert_max_num_queries(50):
         started = time.perf_counter()
         response = client.get(url, {"annee": 2008})
         elapsed = time.perf_counter() - started

@@ -221,3 +221,19 @@ def client_address(request: HttpRequest) -> str:
 def drop_second_factor(request: HttpRequest) -> None:
     request.session.pop(DEVICE_ID_SESSION_KEY, None)
     request.session[HAS_DEVICE] = False
+
+
+def sign_in_test_client(client, user):
+    """Sign a django.test.Client in as `user` as the sign-in pages would, past the second factor where the user needs
+    one (with their authenticator app, or a new one): for the tests and the measuring scripts (bin/bench-*)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    if two_factor_required(user):
+        device = totp_device(user) or TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session[HAS_DEVICE] = True
+        session.save()
+    return client
