@@ -264,6 +264,9 @@ MEDIA_URL = env("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_MB", 8) * 1024 * 1024
+# Intranet documents: never under MEDIA (no public address), served only by a view that checks who asks.
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(DATA_DIR / "private")))
+INTRANET_DOCUMENT_MAX_BYTES = env_int("INTRANET_DOCUMENT_MAX_MB", 20) * 1024 * 1024
 
 # Maps: Leaflet (shipped in the XStatic-Leaflet wheel) over a configurable tile server. Pages work without tiles:
 # markers and lists stay, and each département also has an offline SVG map drawn from the communes' outlines.
