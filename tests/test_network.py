@@ -610,3 +610,10 @@ def test_renewing_a_membership_is_a_contact_with_the_settled_file(world):
     services.renew_membership(profile, world.users["manager_a"])
     household.refresh_from_db()
     assert household.last_contact_on == timezone.localdate()
+
+
+def test_introducing_to_a_village_committee_goes_through_a_referral(world, client_for):
+    """Introductions are to members and partners; the page sends a village's committee to the referral."""
+    household = make_household(world)
+    page = client_for("advisor_a").get(reverse("network:introduce", args=["gers", household.pk])).content.decode()
+    assert reverse("committees:refer", args=["gers", household.pk]) in page
