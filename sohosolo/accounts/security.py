@@ -18,7 +18,6 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -27,6 +26,8 @@ from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sohosolo.lib.throttle import Throttle
 
 # Session keys (timestamps are seconds since the epoch).
 SIGNED_IN_AT = "_signed_in_at"  # the password was given: the session ends SESSION_MAX_HOURS later
@@ -175,31 +176,6 @@ def recent_authentication_required(view: Callable[..., HttpResponse]) -> Callabl
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-class Throttle:
-    """At most `limit` events per key in `seconds` (a fixed window in the cache, shared by all app servers)."""
-
-    def __init__(self, name: str, limit: int, seconds: int) -> None:
-        self.name, self.limit, self.seconds = name, limit, seconds
-
-    def _key(self, key: str) -> str:
-        return f"throttle:{self.name}:{key}"
-
-    def blocked(self, *keys: str) -> bool:
-        counts = cache.get_many([self._key(k) for k in keys])
-        return any(count >= self.limit for count in counts.values())
-
-    def hit(self, *keys: str) -> None:
-        for key in keys:
-            cache.add(self._key(key), 0, self.seconds)
-            try:
-                cache.incr(self._key(key))
-            except ValueError:  # expired between add and incr
-                cache.set(self._key(key), 1, self.seconds)
-
-    def reset(self, *keys: str) -> None:
-        cache.delete_many([self._key(k) for k in keys])
 
 
 def second_factor_throttle() -> Throttle:

@@ -7,7 +7,6 @@ from datetime import timedelta
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -22,6 +21,7 @@ from sohosolo.accounts.models import RoleKind
 from sohosolo.accounts.scopes import get_territory_or_404, scope_required, staff_required
 from sohosolo.accounts.services import invite
 from sohosolo.lib.emails import send_email_to_user
+from sohosolo.lib.throttle import Throttle
 from sohosolo.network import services
 from sohosolo.network.forms import (
     CheckInForm,
@@ -156,15 +156,8 @@ def contact_member(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def too_many_applications(request: HttpRequest) -> bool:
-    key = f"club-applications:{get_client_ip_address(request)}"
-    count = cache.get_or_set(key, 0, 3600)
-    if count >= APPLICATIONS_PER_ADDRESS_PER_HOUR:
-        return True
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 3600)
-    return False
+    """At most a few an hour from one address: enough for a family, too few for a robot."""
+    return Throttle("club-applications", APPLICATIONS_PER_ADDRESS_PER_HOUR, 3600).over(get_client_ip_address(request))
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,7 +12,6 @@ from functools import wraps
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -21,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sohosolo.lib.throttle import Throttle
 from sohosolo.privacy import tasks as privacy_tasks
 from sohosolo.privacy.audit import log_action
 from sohosolo.privacy.consents import WORDINGS
@@ -69,15 +69,8 @@ def space_required(view):
 
 
 def too_many_links(request: HttpRequest) -> bool:
-    key = f"space-links:{get_client_ip_address(request)}"
-    count = cache.get_or_set(key, 0, 3600)
-    if count >= LINKS_PER_ADDRESS_PER_HOUR:
-        return True
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 3600)
-    return False
+    """At most a few links asked for an hour from one address."""
+    return Throttle("space-links", LINKS_PER_ADDRESS_PER_HOUR, 3600).over(get_client_ip_address(request))
 
 
 def send_links(email: str) -> int:

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from axes.helpers import get_client_ip_address
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
@@ -22,6 +21,7 @@ from sohosolo.accounts.scopes import get_territory_or_404, get_village_or_404, r
 from sohosolo.accounts.security import recent_authentication_required
 from sohosolo.lib.emails import send_email
 from sohosolo.lib.exports import csv_response, xlsx_response
+from sohosolo.lib.throttle import Throttle
 from sohosolo.privacy.audit import log_action
 from sohosolo.prospects.forms import (
     NEED_FIELDS,
@@ -63,16 +63,8 @@ def apply_choose(request: HttpRequest) -> HttpResponse:
 
 
 def too_many_applications(request: HttpRequest) -> bool:
-    """At most a few applications an hour from one address: enough for a family, too few for a robot."""
-    key = f"applications:{get_client_ip_address(request)}"
-    count = cache.get_or_set(key, 0, 3600)
-    if count >= APPLICATIONS_PER_ADDRESS_PER_HOUR:
-        return True
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 3600)
-    return False
+    """At most a few an hour from one address: enough for a family, too few for a robot."""
+    return Throttle("applications", APPLICATIONS_PER_ADDRESS_PER_HOUR, 3600).over(get_client_ip_address(request))
 
 
 @require_http_methods(["GET", "POST"])
