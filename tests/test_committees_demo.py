@@ -38,6 +38,12 @@ def test_demo_committees_work_only_with_consenting_households_and_their_own_volu
         for guide in visit.guides.all():
             assert Role.objects.filter(user=guide, village=visit.village_id, kind=RoleKind.VOLUNTEER).exists()
         assert visit.recorded_at is None or visit.recorded_at <= timezone.now()
+    # The housing demo (loaded after) links open offers of the visit's own village, listed on the day.
+    linked = Visit.offers.through.objects.select_related("visit", "housingoffer")
+    assert linked.exists() and Visit.objects.filter(offers__isnull=True).exists()
+    for link in linked:
+        assert link.housingoffer.village_id == link.visit.village_id and link.housingoffer.is_open
+        assert link.housingoffer.created_at <= link.visit.starts_at
 
     checklists = list(WelcomeChecklist.objects.select_related("household", "village"))
     assert checklists

@@ -3,12 +3,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from sohosolo.committees.models import Availability, CommitteeFollowUp, Interest, Visit, VisitOutcome, WelcomeAction
-from sohosolo.committees.services import first_name, volunteers_of
+from sohosolo.committees.services import first_name, open_offers_of, volunteers_of
+from sohosolo.housing.models import Status, Tenure
 from sohosolo.prospects.models import Household
 from sohosolo.territory.models import Village
 
@@ -57,6 +59,37 @@ def guide_label(user, availability: Availability | None) -> str:
     return _("%(name)s — can guide") % {"name": name}
 
 
+class OfferChoiceField(forms.ModelMultipleChoiceField):
+    """The village's open offers (available or reserved) as a checkbox list: title, price, and village if asked."""
+
+    def __init__(self, queryset, with_village: bool = False, **kwargs) -> None:
+        self.with_village = with_village
+        super().__init__(
+            queryset,
+            label=_("Offers to see"),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            error_messages={"invalid_choice": _("This offer is not one of the village's open offers: choose again.")},
+            **kwargs,
+        )
+
+    def label_from_instance(self, offer) -> str:
+        label = offer_label(offer)
+        return f"{label} ({offer.village.name})" if self.with_village else label
+
+
+def offer_label(offer) -> str:
+    """An offer in a list of homes to see: its title, price and status when reserved."""
+    price = intcomma(offer.price)
+    label = (_("%(title)s — %(price)s € a month") if offer.tenure == Tenure.RENT else _("%(title)s — %(price)s €")) % {
+        "title": offer.title,
+        "price": price,
+    }
+    if offer.status == Status.RESERVED:
+        label += f" · {offer.get_status_display()}"
+    return label
+
+
 def guides_field(queryset) -> VolunteerChoiceField:
     return VolunteerChoiceField(
         label=_("Guiding volunteers"), queryset=queryset, required=False, widget=forms.CheckboxSelectMultiple
@@ -72,7 +105,7 @@ class VisitForm(forms.ModelForm):
 
     class Meta:
         model = Visit
-        fields = ["household", "starts_at", "guides", "homes"]
+        fields = ["household", "starts_at", "guides", "offers", "homes"]
         widgets = {"homes": forms.Textarea({"rows": 3})}
 
     def __init__(self, village: Village, households, *args, **kwargs) -> None:
@@ -84,6 +117,10 @@ class VisitForm(forms.ModelForm):
         self.fields["guides"] = guides_field(volunteers_of(village).order_by("full_name"))
         availability = {a.user_id: a for a in Availability.objects.filter(village=village)}
         self.fields["guides"].label_from_instance = lambda user: guide_label(user, availability.get(user.pk))
+        self.fields["offers"] = OfferChoiceField(open_offers_of(village))
+        self.fields["offers"].error_messages["invalid_choice"] = _(
+            "This offer is not one of the open offers of %(village)s: choose among the list."
+        ) % {"village": village.name}
 
     def clean_starts_at(self):
         starts_at = self.cleaned_data["starts_at"]
@@ -106,12 +143,13 @@ class HouseholdVisitForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Only volunteers of the chosen village."),
     )
+    offers = OfferChoiceField(queryset=None, with_village=True, help_text=_("Only offers of the chosen village."))
     homes = forms.CharField(
-        label=_("Homes to see"),
+        label=_("Other homes to see"),
         required=False,
         max_length=2000,
         widget=forms.Textarea({"rows": 3}),
-        help_text=_("Addresses or offers, one per line."),
+        help_text=_("Homes not listed in the offers: addresses, one per line."),
     )
 
     def __init__(self, household: Household, *args, **kwargs) -> None:
@@ -125,6 +163,7 @@ class HouseholdVisitForm(forms.Form):
             .distinct()
             .order_by("full_name")
         )
+        self.fields["offers"].queryset = open_offers_of(villages)
         # Each volunteer with their village, so that the advisor picks the chosen village's.
         where: dict[int, list[str]] = {}
         for user_id, name in Role.objects.filter(kind=RoleKind.VOLUNTEER, village__in=villages).values_list(
@@ -146,6 +185,15 @@ class HouseholdVisitForm(forms.Form):
                     "guides",
                     _("Not volunteers of %(village)s: %(names)s.")
                     % {"village": village.name, "names": ", ".join(strangers)},
+                )
+        offers = data.get("offers")
+        if village is not None and offers:
+            elsewhere = [offer.title for offer in offers if offer.village_id != village.pk]
+            if elsewhere:
+                self.add_error(
+                    "offers",
+                    _("Not offers of %(village)s: %(titles)s.")
+                    % {"village": village.name, "titles": ", ".join(elsewhere)},
                 )
         return data
 

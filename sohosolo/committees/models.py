@@ -62,7 +62,12 @@ class Visit(models.Model):
     guides = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="guided_visits", verbose_name=_("guiding volunteers")
     )
-    homes = models.TextField(_("homes to see"), blank=True, help_text=_("Addresses or offers, one per line."))
+    offers = models.ManyToManyField(
+        "housing.HousingOffer", blank=True, related_name="visits", verbose_name=_("offers to see")
+    )
+    homes = models.TextField(
+        _("other homes to see"), blank=True, help_text=_("Homes not listed in the offers: addresses, one per line.")
+    )
     planned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("planned by")
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
+
 from sohosolo.committees.models import CommitteeFollowUp, Referral, Visit, WelcomeAction
+from sohosolo.housing.models import HousingOffer
 
 
 def collect(sender, household, **kwargs) -> tuple[str, dict]:
@@ -18,11 +21,14 @@ def collect(sender, household, **kwargs) -> tuple[str, dict]:
                     "village": v.village.name,
                     "starts_at": v.starts_at.isoformat(),
                     "homes": v.homes,
+                    "offers": [offer.title for offer in v.offers.all()],
                     "outcome": v.outcome,
                     "interest": v.interest,
                     "report": v.report,
                 }
-                for v in Visit.objects.filter(household=household).select_related("village")
+                for v in Visit.objects.filter(household=household)
+                .select_related("village")
+                .prefetch_related(Prefetch("offers", queryset=HousingOffer.objects.order_by("title")))
             ],
             "welcome": [
                 {

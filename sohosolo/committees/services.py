@@ -18,6 +18,7 @@ from sohosolo.committees.models import (
     WelcomeAction,
     WelcomeChecklist,
 )
+from sohosolo.housing.models import HousingOffer, Tenure
 from sohosolo.lib.emails import send_email_to_user
 from sohosolo.privacy.audit import log_action
 from sohosolo.privacy.consents import has_consent
@@ -47,6 +48,28 @@ def first_name(household: Household) -> str:
     contacts = getattr(household, "main_contacts", None)
     main = (contacts[0] if contacts else None) if contacts is not None else household.main_contact
     return (main.first_name if main else "") or _("A household")
+
+
+def open_offers_of(villages):
+    """The open offers (available or reserved) of a village, or of a queryset of villages: the homes a visit shows."""
+    offers = HousingOffer.objects.open().select_related("village__territory")
+    offers = offers.filter(village=villages) if isinstance(villages, Village) else offers.filter(village__in=villages)
+    return offers.order_by("village__name", "title", "pk")
+
+
+def offer_summary(offer: HousingOffer) -> str:
+    """An offer as the timeline names it: title and price."""
+    price = formats.number_format(offer.price, force_grouping=True)
+    if offer.tenure == Tenure.RENT:
+        return _("%(title)s (%(price)s € a month)") % {"title": offer.title, "price": price}
+    return _("%(title)s (%(price)s €)") % {"title": offer.title, "price": price}
+
+
+def homes_summary(offers) -> str:
+    """The line of the timeline entry that lists the offers to see (empty without any)."""
+    if not offers:
+        return ""
+    return "\n" + _("Homes to see: %(offers)s.") % {"offers": "; ".join(offer_summary(o) for o in offers)}
 
 
 def local(moment) -> str:
@@ -86,11 +109,16 @@ def refer_household(household: Household, villages: list[Village], note: str, ac
 
 
 @transaction.atomic
-def plan_visit(household: Household, village: Village, starts_at, guides, homes: str, actor) -> Visit:
+def plan_visit(household: Household, village: Village, starts_at, guides, homes: str, actor, offers=()) -> Visit:
+    """Plan a visit of `village` with the household; `offers` are open offers of that village (checked by the form)."""
+    offers = list(offers)
+    if any(offer.village_id != village.pk for offer in offers):
+        raise ValueError("A visit shows offers of its own village only.")
     visit = Visit.objects.create(
         household=household, village=village, starts_at=starts_at, homes=homes, planned_by=actor
     )
     visit.guides.set(guides)
+    visit.offers.set(offers)
     Interaction.objects.create(
         household=household,
         kind=Interaction.Kind.NOTE,
@@ -100,13 +128,23 @@ def plan_visit(household: Household, village: Village, starts_at, guides, homes:
             "village": village.name,
             "date": local(starts_at),
             "guides": ", ".join(g.full_name for g in guides) or _("the committee"),
-        },
-        data={"visit": visit.pk},
+        }
+        + homes_summary(offers),
+        data={"visit": visit.pk, "offers": [o.pk for o in offers]},
     )
-    log_action(actor, "visit.planned", household, {"village": village.name, "starts_at": starts_at.isoformat()})
+    log_action(
+        actor,
+        "visit.planned",
+        household,
+        {"village": village.name, "starts_at": starts_at.isoformat(), "offers": [o.pk for o in offers]},
+    )
     for guide in guides:
         if guide != actor:
-            send_email_to_user(guide, "committee-visit-planned", {"visit": visit, "first_name": first_name(household)})
+            send_email_to_user(
+                guide,
+                "committee-visit-planned",
+                {"visit": visit, "offers": offers, "first_name": first_name(household)},
+            )
     return visit
 
 
@@ -122,13 +160,14 @@ def record_visit(visit: Visit, outcome: str, interest: str, report: str, actor) 
         "outcome": visit.get_outcome_display(),
         "interest": visit.get_interest_display() or "—",
     }
+    offers = list(visit.offers.order_by("title", "pk"))
     Interaction.objects.create(
         household=visit.household,
         kind=Interaction.Kind.VISIT,
         author=actor,
         occurred_at=min(visit.starts_at, timezone.now()),
-        summary=summary + (f"\n{report}" if report else ""),
-        data={"visit": visit.pk, "outcome": outcome, "interest": interest},
+        summary=summary + homes_summary(offers) + (f"\n{report}" if report else ""),
+        data={"visit": visit.pk, "outcome": outcome, "interest": interest, "offers": [o.pk for o in offers]},
     )
     Household.objects.filter(pk=visit.household_id).update(last_contact_on=timezone.localdate())
     log_action(actor, "visit.recorded", visit.household, {"visit": visit.pk, "outcome": outcome, "interest": interest})

@@ -47,6 +47,7 @@ from sohosolo.committees.services import (
     tick_action,
 )
 from sohosolo.committees.stats import activity_by_village, is_quiet
+from sohosolo.housing.models import HousingOffer
 from sohosolo.privacy.audit import log_action
 from sohosolo.privacy.consents import has_consent
 from sohosolo.privacy.models import Consent
@@ -63,6 +64,19 @@ def main_contacts(prefix: str) -> Prefetch:
     )
 
 
+VISIT_OFFERS = Prefetch("offers", queryset=HousingOffer.objects.select_related("village__territory").order_by("title"))
+
+
+def may_open_offers(user, territory) -> bool:
+    """Whether the user may open the territory's offers on the intranet: its team, or a volunteer of one of its
+    villages (as housing's offer pages decide)."""
+    scope = user.scope
+    return (
+        scope.can_see_territory(territory.pk)
+        or Village.objects.filter(territory=territory, pk__in=scope.volunteer_village_ids).exists()
+    )
+
+
 def shared_ids(village: Village):
     return Household.objects.shared_with_village(village).values("pk")
 
@@ -71,7 +85,7 @@ def get_visit_or_404(village: Village, visit_id: int) -> Visit:
     visit = (
         Visit.objects.filter(pk=visit_id, village=village, household__in=shared_ids(village))
         .select_related("household", "village__territory", "recorded_by", "planned_by")
-        .prefetch_related("guides", main_contacts(""))
+        .prefetch_related("guides", VISIT_OFFERS, main_contacts(""))
         .first()
     )
     if visit is None:
@@ -194,7 +208,13 @@ def visit_plan(request: HttpRequest, code: str, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         visit = plan_visit(
-            data["household"], village, data["starts_at"], list(data["guides"]), data["homes"], request.user
+            data["household"],
+            village,
+            data["starts_at"],
+            list(data["guides"]),
+            data["homes"],
+            request.user,
+            offers=data["offers"],
         )
         messages.success(request, _("The visit is planned; the guides were told by email."))
         return redirect("committees:visit", code=code, slug=slug, visit_id=visit.pk)
@@ -221,6 +241,7 @@ def visit(request: HttpRequest, code: str, slug: str, visit_id: int) -> HttpResp
         "territory": village.territory,
         "household": visit.household,
         "referral": Referral.objects.filter(household=visit.household, village=village).first(),
+        "offer_links": may_open_offers(request.user, village.territory),
     }
     return render(request, "committees/visit.html", context, status=400 if form.errors else 200)
 
@@ -405,7 +426,15 @@ def household_visit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             village = data["village"]
             # The committee sees the households referred to it: a visit planned by the team refers the household.
             Referral.objects.get_or_create(household=household, village=village, defaults={"referred_by": request.user})
-            plan_visit(household, village, data["starts_at"], list(data["guides"]), data["homes"], request.user)
+            plan_visit(
+                household,
+                village,
+                data["starts_at"],
+                list(data["guides"]),
+                data["homes"],
+                request.user,
+                offers=data["offers"],
+            )
             messages.success(request, _("The visit is planned; the guides were told by email."))
             return redirect(household.get_absolute_url())
         else:

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 
 from sohosolo.accounts.models import RoleKind, User
 from sohosolo.housing.models import (
+    OPEN_STATUSES,
     Answer,
     EnergyClass,
     HousingOffer,
@@ -190,7 +191,27 @@ def load_housing(territory: Territory, rng: random.Random, fake, today: date) ->
     HousingOffer.objects.bulk_update(offers, ["created_at", "updated_at"], batch_size=500)
     OfferStatusChange.objects.bulk_create(changes, batch_size=1000)
     proposals = demo_proposals(territory, rng, now)
+    link_visits_to_offers(territory, offers)
     return {"housing offers": len(offers), "housing proposals": proposals}
+
+
+def link_visits_to_offers(territory: Territory, offers: list[HousingOffer]) -> None:
+    """The committees' visits (loaded before the offers) show one or two open offers of their village that were
+    already listed on the day; one visit in three only free-text homes. Deterministic: the shared rng is untouched."""
+    from sohosolo.committees.models import Visit
+
+    open_by_village: dict[int, list[HousingOffer]] = {}
+    for offer in offers:
+        if offer.status in OPEN_STATUSES:
+            open_by_village.setdefault(offer.village_id, []).append(offer)
+    links = []
+    for index, visit in enumerate(Visit.objects.filter(village__territory=territory).order_by("pk")):
+        listed = [o for o in open_by_village.get(visit.village_id, []) if o.created_at <= visit.starts_at]
+        if index % 3 == 2 or not listed:
+            continue
+        for offer in (listed[index % len(listed)], listed[(index + 1) % len(listed)])[: 1 + index % 2]:
+            links.append(Visit.offers.through(visit_id=visit.pk, housingoffer_id=offer.pk))
+    Visit.offers.through.objects.bulk_create(links, ignore_conflicts=True)
 
 
 def demo_proposals(territory: Territory, rng: random.Random, now: datetime) -> int:
