@@ -210,6 +210,7 @@ def test_offer_photos_are_checked_and_resized(world, client_for, settings, tmp_p
     assert photo.thumbnail
     assert client_for("volunteer_a2").post(url, {"image": photo_upload(), "description": "x"}).status_code == 404
     delete = reverse("housing:offer_photo_delete", args=["gers", offer.pk, photo.pk])
+    assert f'action="{delete}"' in client.get(url).content.decode()  # the page offers to delete it
     assert client_for("volunteer_a2").post(delete).status_code == 404
     assert client.post(delete).status_code == 302
     assert not OfferPhoto.objects.exists()
