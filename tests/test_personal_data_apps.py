@@ -35,3 +35,8 @@ def test_the_personal_space_lists_proposals_and_introductions_to_answer(world):
     assert proposal.answer_url() in page
     assert "1 réponse attendue" in page
     assert "Mise en relation avec" in page and "/mise-en-relation/" in page
+
+
+def test_the_privacy_notice_names_the_map_tiles_server(db, client, settings):
+    settings.MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
+    assert "tiles.example.org" in client.get("/confidentialite/").content.decode()

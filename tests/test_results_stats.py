@@ -82,3 +82,22 @@ def test_club_size_is_the_club_at_the_periods_end(world):
     year = {y: stats.Period(date(y, 1, 1), date(y, 12, 31)) for y in (2023, 2024)}
     assert stats.compute(world.territory_a, year[2023]).club_size == 0
     assert stats.compute(world.territory_a, year[2024]).club_size == 1
+
+
+def test_a_years_goal_is_drawn_over_that_year_only():
+    from sohosolo.results import charts
+
+    rows = [("2024", 30), ("2025", 35), ("2026", 20)]
+    svg = str(charts.columns(rows, chart_id="c", title="t", goal=40, goal_label="Goal", goal_for="2026"))
+    dashed = [line for line in svg.split("<line") if "stroke-dasharray" in line and 'y1="10"' not in line]
+    assert len(dashed) == 1
+    x1 = float(dashed[0].split('x1="')[1].split('"')[0])
+    assert x1 > 640 * 2 / 3 - 20  # over the last bar, not across 2024 and 2025
+
+
+def test_month_names_never_alike():
+    from django.utils import translation
+
+    for language in ("fr", "en"):
+        with translation.override(language):
+            assert len({stats.month_name(m) for m in range(1, 13)}) == 12

@@ -301,6 +301,7 @@ def legal_context() -> dict:
         "publisher_address": settings.PUBLISHER_ADDRESS,
         "publication_director": settings.PUBLICATION_DIRECTOR,
         "hosting_provider": settings.HOSTING_PROVIDER,
+        "map_tiles_host": settings.MAP_TILE_URL.split("/")[2] if settings.MAP_TILE_URL.startswith("http") else "",
         "retention_years": years[0] if len(years) == 1 else f"{years[0]}–{years[-1]}",
         "access_log_days": settings.ACCESS_LOG_KEEP_DAYS,
         "account_months": settings.ACCOUNT_INACTIVE_DAYS // 30,

@@ -49,11 +49,13 @@ def columns(
     title: str,
     goal: int | None = None,
     goal_label: str = "",
+    goal_for: str | None = None,
     width: int = 640,
     height: int = 240,
 ) -> SafeString:
     """Vertical bars, one per label (months, years), the value written above each bar; an optional goal line,
-    `goal_label` (the goal and its value, in words) as its legend."""
+    `goal_label` (the goal and its value, in words) as its legend — across the chart, or over the bar labelled
+    `goal_for` only (a year's goal is no other year's)."""
     top, bottom, left, right = (40 if goal else 22), 34, 8, 8
     inner_w, inner_h = width - left - right, height - top - bottom
     peak = max([v for _l, v in rows] + [goal or 0, 1])
@@ -80,8 +82,13 @@ def columns(
             )
     if goal:
         y = _n(base - inner_h * goal / peak)
+        x1, x2 = left, width - right
+        labels = [label for label, _v in rows]
+        if goal_for is not None and goal_for in labels:
+            x1 = left + labels.index(goal_for) * slot
+            x2 = x1 + slot
         out.append(
-            f'<line x1="{left}" y1="{y}" x2="{width - right}" y2="{y}" stroke="{GOAL}" stroke-width="2"'
+            f'<line x1="{_n(x1)}" y1="{y}" x2="{_n(x2)}" y2="{y}" stroke="{GOAL}" stroke-width="2"'
             ' stroke-dasharray="6 4"/>'
         )
         # The legend sits above the plot, where no bar or value can cover it.

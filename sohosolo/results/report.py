@@ -15,7 +15,7 @@ import mimetypes
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from sohosolo.results import charts
@@ -88,6 +88,7 @@ def chart_set(results: Results) -> dict:
             chart_id="chart-settled-years",
             title=_("Families settled per year"),
             goal=goal.families_settled if goal else None,
+            goal_for=str(goal.year) if goal else None,
             goal_label=_("Goal for %(year)s: %(families)s families")
             % {"year": goal.year, "families": goal.families_settled}
             if goal
@@ -97,7 +98,7 @@ def chart_set(results: Results) -> dict:
             [(s.label, s.count) for s in results.funnel],
             chart_id="chart-funnel",
             title=_("Funnel of the files opened in the period"),
-            suffixes=[f" ({s.rate:n} %)" if s.rate is not None else "" for s in results.funnel],
+            suffixes=[f" ({number_format(s.rate)}\u202f%)" if s.rate is not None else "" for s in results.funnel],
         ),
         "sources": charts.bars([r.pair for r in results.sources], chart_id="chart-sources", title=_("Sources")),
         "activities": charts.bars(

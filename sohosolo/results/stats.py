@@ -238,9 +238,10 @@ def contacts_by_month(territory: Territory, period: Period) -> list[Row]:
 
 
 def month_name(month: int) -> str:
-    from django.utils.dates import MONTHS_3
+    from django.utils.dates import MONTHS_AP
 
-    return str(MONTHS_3[month]).capitalize()
+    # "Janv.", "Juin", "Juil." in French; "Jan.", "June", "July" in English: never two months alike.
+    return str(MONTHS_AP[month]).capitalize()
 
 
 def by_year(territory: Territory, date_field: str, last_year: int, people: bool = False) -> list[Row]:
