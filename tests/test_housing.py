@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from PIL import Image
 
 from sohosolo.accounts.models import RoleKind
+from sohosolo.housing import views
 from sohosolo.housing.models import (
     HousingOffer,
     MatchingWeights,
@@ -292,6 +293,41 @@ def test_matching_page_ranks_villages_and_offers_with_reasons_and_exclusions(
     assert [village.name for _m, village in response.context["villages"]][0] == "Lectoure"
 
 
+def test_matching_page_says_how_many_it_shows_and_folds_the_other_villages(world, client_for, monkeypatch):
+    """Review finding: "Excluded — 93 offers" listed 20; 51 villages made a page 27,000 px tall."""
+    monkeypatch.setattr(views, "SHOWN_EXCLUSIONS", 2)
+    monkeypatch.setattr(views, "SHOWN_VILLAGES", 1)
+    household = make_household(world, max_distance_km=None)
+    for i in range(5):
+        make_offer(world.village_a1, title=f"Petit {i}", rooms=1, bedrooms=1, price=400)
+    with translation.override("en"):
+        url = reverse("housing:matching", args=["gers", household.pk])
+    response = client_for("advisor_a").get(url)
+    page = response.content.decode()
+    assert len(response.context["excluded_offers"]) == 2 and response.context["excluded_offer_count"] == 5
+    assert "The first 2 of 5 are shown." in page
+    assert len(response.context["villages"]) == 1 and len(response.context["more_villages"]) == 1
+    assert "2 villages suggested" in page and "Show the other 1 villages" in page
+    assert '<details class="more-matches">' in page
+    assert page.count('name="villages"') == 2  # every village can still be chosen
+
+
+def test_only_managers_see_the_link_to_the_weights(world, client_for):
+    """Review finding: the advisor saw a link that answers 403."""
+    url = reverse("housing:offer_list", args=["gers"])
+    weights_url = reverse("housing:weights", args=["gers"])
+    assert weights_url not in client_for("advisor_a").get(url).content.decode()
+    assert weights_url not in client_for("volunteer_a1").get(url).content.decode()
+    assert weights_url in client_for("manager_a").get(url).content.decode()
+
+
+def test_offer_table_names_each_cell_for_phones(world, client_for):
+    """Review finding: at 375 px the status column was off-screen; the rows become cards, each cell labelled."""
+    make_offer(world.village_a1)
+    page = client_for("volunteer_a1").get(reverse("housing:offer_list", args=["gers"])).content.decode()
+    assert 'class="event-table stack-table"' in page and 'data-label="Statut"' in page
+
+
 def test_matching_is_for_the_team_of_the_territory_only(world, client_for):
     household = make_household(world)
     url = reverse("housing:matching", args=["gers", household.pk])
@@ -515,3 +551,22 @@ def test_hubs_count_in_the_distance(world):
     )
     place = load_places(world.territory_a)[world.village_a1.pk]
     assert [name for name, _km in place.distances] == ["Auch", "Gare d'Agen"]
+
+
+def test_proposal_reasons_are_worded_in_the_language_of_the_answer_page(world, client_for):
+    """Sent from a French page, the reasons still read in English on the English answer page (review finding)."""
+    household = make_household(world, language="en", tenure="rent")
+    offer = make_offer(world.village_a1)
+    assert send(client_for("advisor_a"), household, offers=[offer]).status_code == 302
+    item = Proposal.objects.get().items.get()
+    assert {"code": "tenure_ok_rent", "good": True, "values": []} in item.reasons
+    with translation.override("en"):
+        english = client_for("anonymous").get(item.proposal.answer_url()).content.decode()
+    with translation.override("fr"):
+        french = client_for("anonymous").get(item.proposal.answer_url()).content.decode()
+    assert "To rent, as wished" in english and "À louer, comme souhaité" not in english
+    assert "À louer, comme souhaité" in french and "To rent, as wished" not in french
+    # Proposals sent before the reasons were kept as codes show their text as it was.
+    item.reasons = ["Près de la gare", {"code": "gone"}]
+    item.save()
+    assert item.reason_texts == ["Près de la gare"]

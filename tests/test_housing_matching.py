@@ -71,8 +71,8 @@ def english():
         (Wish(needs=frozenset({"broadband"})), HOUSE, LECTOURE, "Fibre broadband", True),
         (Wish(needs=frozenset({"broadband"})), FARM, MARCIAC, "Only average broadband (ADSL)", False),
         (Wish(needs=frozenset({"partner_job"})), FARM, MARCIAC, "Auch, to find a job, is 38 km away", False),
-        (Wish(max_distance_km=35), HOUSE, LECTOURE, "30 km from Gare d'Agen, within the 35 km wished", True),
-        (Wish(max_distance_km=30), FARM, MARCIAC, "38 km from Auch — more than the 30 km wished", False),
+        (Wish(max_distance_km=35), HOUSE, LECTOURE, "Gare d'Agen at 30 km, within the 35 km wished", True),
+        (Wish(max_distance_km=30), FARM, MARCIAC, "Auch at 38 km — more than the 30 km wished", False),
         (Wish(village_size="large"), HOUSE, LECTOURE, "3,670 inhabitants: the size of village wished", True),
         (Wish(village_size="small"), FARM, MARCIAC, "1,213 inhabitants: not quite the size of village wished", False),
         (Wish(village_ids=frozenset({1})), HOUSE, LECTOURE, "One of the villages they chose", True),
@@ -92,7 +92,7 @@ def test_each_criterion_gives_its_reason_in_plain_words(wish, home, place, reaso
         (Wish(tenure="buy"), HOUSE, LECTOURE, "To rent, and they want to buy"),
         (Wish(budget=500), HOUSE, LECTOURE, "700 € a month, far over the 500 € budget"),
         (Wish(rooms=4), FLAT, LECTOURE, "2 rooms (1 bedroom): too small, 4 rooms wished"),
-        (Wish(max_distance_km=30), HOUSE, HAMLET, "62 km from Auch — far more than the 30 km wished"),
+        (Wish(max_distance_km=30), HOUSE, HAMLET, "Auch at 62 km — far more than the 30 km wished"),
     ],
 )
 def test_what_rules_an_offer_out_is_said(wish, home, place, exclusion):
@@ -171,5 +171,15 @@ def test_villages_say_how_many_offers_suit():
 def test_reasons_are_worded_in_french_for_the_team():
     with translation.override("fr"):
         match = score_offer(Wish(max_distance_km=30, budget=650), HOUSE, MARCIAC, W)
-        assert "38 km de Auch — plus que les 30 km souhaités" in texts(match.reasons)
+        assert "Auch à 38 km — plus que les 30 km souhaités" in texts(match.reasons)
         assert any(text.startswith("8 % au-dessus du budget") for text in texts(match.reasons))
+
+
+def test_a_distance_is_compared_as_it_is_shown():
+    """30.4 km is shown "30 km": it must not be "more than the 30 km wished" (review finding)."""
+    place = Place(id=4, name="Gare d'Agen", population=900, distances=(("Gare d'Agen", 30.4),))
+    match = score_village(Wish(max_distance_km=30), place, W)
+    assert texts(match.good_reasons) == ["Gare d'Agen at 30 km, within the 30 km wished"]
+    assert not match.bad_reasons and match.score == 100
+    job = score_village(Wish(needs=frozenset({"partner_job"})), Place(id=5, name="X", distances=(("Auch", 25.3),)), W)
+    assert texts(job.good_reasons) == ["Auch, to find a job, 25 km away"]

@@ -170,15 +170,15 @@ REASON_TEXTS = {
         _("%(population)s inhabitants: far from the size of village wished") % {"population": number(population)}
     ),
     "distance_ok": lambda place, distance, wished: (
-        _("%(km)s km from %(place)s, within the %(wished)s km wished")
+        _("%(place)s at %(km)s km, within the %(wished)s km wished")
         % {"km": km(distance), "place": place, "wished": wished}
     ),
     "distance_over": lambda place, distance, wished: (
-        _("%(km)s km from %(place)s — more than the %(wished)s km wished")
+        _("%(place)s at %(km)s km — more than the %(wished)s km wished")
         % {"km": km(distance), "place": place, "wished": wished}
     ),
     "distance_far": lambda place, distance, wished: (
-        _("%(km)s km from %(place)s — far more than the %(wished)s km wished")
+        _("%(place)s at %(km)s km — far more than the %(wished)s km wished")
         % {"km": km(distance), "place": place, "wished": wished}
     ),
     "service_school": lambda: _("School in the village"),
@@ -276,6 +276,8 @@ def _village_criteria(wish: Wish, place: Place, weights: Weights, tally: _Tally)
 
     if wish.max_distance_km and place.distances:
         name, distance = min(place.distances, key=lambda pair: (pair[1], pair[0]))
+        # Compared as shown (whole kilometres): "30 km" is never "more than the 30 km wished".
+        distance = round(distance)
         wished = wish.max_distance_km
         values = (name, distance, wished)
         if distance <= wished:
@@ -298,7 +300,7 @@ def _village_criteria(wish: Wish, place: Place, weights: Weights, tally: _Tally)
                 if not place.distances:
                     continue
                 town, distance = place.distances[0]
-                ok = distance <= EMPLOYMENT_AREA_KM
+                ok = round(distance) <= EMPLOYMENT_AREA_KM
                 tally.reasons.append(Reason("partner_job_ok" if ok else "partner_job_far", ok, (town, distance)))
             else:
                 ok = need in place.services

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from sohosolo.housing.matching import REASON_TEXTS
 from sohosolo.territory.models import Territory, Village
 
 
@@ -364,3 +365,17 @@ class ProposalItem(models.Model):
     @property
     def place(self) -> Village:
         return self.offer.village if self.offer_id else self.village
+
+    @property
+    def reason_texts(self) -> list[str]:
+        """The reasons in the active language; those stored as text (proposals sent before codes were kept) as is."""
+        texts = []
+        for reason in self.reasons:
+            if isinstance(reason, dict) and reason.get("code") in REASON_TEXTS:
+                try:
+                    texts.append(REASON_TEXTS[reason["code"]](*reason.get("values", ())))
+                except (TypeError, ValueError, KeyError):
+                    continue
+            elif isinstance(reason, str):
+                texts.append(reason)
+        return texts

@@ -18,7 +18,7 @@ def collect(sender, household, **kwargs) -> tuple[str, list]:
                     {
                         "village": item.place.name,
                         "offer": item.offer.title if item.offer_id else None,
-                        "reasons": item.reasons,
+                        "reasons": item.reason_texts,
                         "answer": item.answer,
                         "answered_at": item.answered_at.isoformat() if item.answered_at else None,
                         "comment": item.comment,

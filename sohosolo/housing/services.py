@@ -275,9 +275,14 @@ def send_proposal(
     return proposal
 
 
-def prospect_reasons(match: matching.Match) -> list[str]:
-    """The reasons shown to the prospect with an item, in the active language ("nothing known" says nothing to them)."""
-    return [reason.text for reason in match.reasons if not reason.code.startswith("nothing_known")]
+def prospect_reasons(match: matching.Match) -> list[dict]:
+    """The reasons shown to the prospect with an item, as codes and values: worded in the language of the page that
+    shows them (ProposalItem.reason_texts). "Nothing known" says nothing to them."""
+    return [
+        {"code": reason.code, "good": reason.good, "values": list(reason.values)}
+        for reason in match.reasons
+        if not reason.code.startswith("nothing_known")
+    ]
 
 
 def tell_committee(village: Village, email: str, context: dict) -> int:

@@ -46,6 +46,8 @@ PUBLIC_PAGE_SIZE = 12
 STAFF_PAGE_SIZE = 25
 SHOWN_MATCHES = 30
 SHOWN_EXCLUSIONS = 20
+# The best villages are shown at once, the others behind "show all" (a territory has dozens of villages).
+SHOWN_VILLAGES = 10
 
 
 # --- Public pages -------------------------------------------------------------------------------------------------
@@ -91,6 +93,7 @@ class HousingAccess:
     territory: Territory
     is_team: bool
     village_ids: frozenset[int]
+    can_manage: bool = False
 
     def can_edit(self, offer: HousingOffer) -> bool:
         return self.is_team or offer.village_id in self.village_ids
@@ -111,7 +114,7 @@ def housing_access_or_404(request: HttpRequest, code: str) -> HousingAccess:
     is_team = scope.can_see_territory(territory.pk)
     if not is_team and not village_ids:
         raise Http404("Not in your scope.")
-    return HousingAccess(territory, is_team, village_ids)
+    return HousingAccess(territory, is_team, village_ids, scope.can_manage_territory(territory.pk))
 
 
 def get_offer_or_404(
@@ -303,7 +306,9 @@ def matching_context(household: Household, form: ProposalForm) -> dict:
         "household": household,
         "territory": household.territory,
         "form": form,
-        "villages": [(m, villages[m.id]) for m in ranking.suggested_villages],
+        "villages": [(m, villages[m.id]) for m in ranking.suggested_villages[:SHOWN_VILLAGES]],
+        "more_villages": [(m, villages[m.id]) for m in ranking.suggested_villages[SHOWN_VILLAGES:]],
+        "village_count": len(ranking.suggested_villages),
         "excluded_villages": [(m, villages[m.id]) for m in ranking.excluded_villages],
         "offers": [(m, offers[m.id]) for m in suggested_offers],
         "offer_count": len(ranking.suggested_offers),

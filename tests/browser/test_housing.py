@@ -60,6 +60,10 @@ def test_volunteer_publishes_an_offer_from_a_phone(live_world, phone_page, live_
     expect(page.get_by_role("link", name="Maison en pierre avec jardin")).to_be_visible()
     assert OWNER_PHONE not in page.content()
     fits_the_phone(page, "the public listing")
+    # The filters come before the results on a phone (they came after all of them).
+    filters = page.locator(".filters-form").bounding_box()
+    results = page.locator("#list-title").bounding_box()
+    assert filters["y"] < results["y"]
     assert_accessible(page)
     shot(page, "housing-public-list-phone")
     page.get_by_role("link", name="Maison en pierre avec jardin").click()
@@ -150,6 +154,11 @@ def test_team_pages_are_accessible_on_a_phone(live_world, phone_page, live_serve
     ]:
         page.goto(live_server.url + path)
         fits_the_phone(page, path)
+        if name == "list":
+            # Each row is a card: the status is on screen, not in a column scrolled out of sight.
+            status = page.locator("td[data-label='Statut']").first.bounding_box()
+            assert status["x"] + status["width"] <= PHONE_WIDTH
+            expect(page.get_by_role("link", name="Pondération des critères")).to_be_visible()
         assert_accessible(page)
         shot(page, f"housing-{name}-phone")
     page.get_by_label(re.compile(r"^Budget")).fill("11")
