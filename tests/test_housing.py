@@ -307,7 +307,7 @@ def test_matching_page_says_how_many_it_shows_and_folds_the_other_villages(world
     assert len(response.context["excluded_offers"]) == 2 and response.context["excluded_offer_count"] == 5
     assert "The first 2 of 5 are shown." in page
     assert len(response.context["villages"]) == 1 and len(response.context["more_villages"]) == 1
-    assert "2 villages suggested" in page and "Show the other 1 villages" in page
+    assert "2 villages suggested" in page and "Show the other villages (1)" in page
     assert '<details class="more-matches">' in page
     assert page.count('name="villages"') == 2  # every village can still be chosen
 
