@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from sohosolo.accounts.models import CommitteeFunction, Role
+from sohosolo.accounts.models import CommitteeFunction, Role, User
 from sohosolo.committees.models import (
     Availability,
     CommitteeFollowUp,
@@ -184,12 +184,15 @@ def test_advisor_plans_a_visit_with_volunteers_of_the_chosen_village_who_are_tol
     household = make_household(world)
     advisor = client_for("advisor_a")
     data = {
-        "village": world.village_a1.pk,
+        "village": world.village_a1.slug,
         "starts_at": (timezone.localtime() + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M"),
         "guides": [world.users["volunteer_a2"].pk],
     }
-    response = advisor.post(reverse("committees:household_visit", args=["gers", household.pk]), data)
-    assert response.status_code == 400 and "Monique Volunteer" in response.text and not Visit.objects.exists()
+    with translation.override("en"):
+        english = reverse("committees:household_visit", args=["gers", household.pk])
+    response = advisor.post(english, data)
+    assert response.status_code == 400 and not Visit.objects.exists()
+    assert "This volunteer is not one of the volunteers of Lectoure" in response.text
     data["guides"] = [world.users["volunteer_a1"].pk]
     assert advisor.post(reverse("committees:household_visit", args=["gers", household.pk]), data).status_code == 302
     visit = Visit.objects.get()
@@ -202,6 +205,51 @@ def test_advisor_plans_a_visit_with_volunteers_of_the_chosen_village_who_are_tol
     private = make_household(world, first_name="Paul", sharing=False)
     assert advisor.post(reverse("committees:household_visit", args=["gers", private.pk]), data).status_code == 400
     assert Visit.objects.count() == 1
+
+
+def test_the_advisors_visit_form_offers_only_the_chosen_villages_volunteers_in_two_steps(world, client_for):
+    """A territory of many villages: the form lists the chosen village's volunteers only, the household's first."""
+    from sohosolo.accounts.models import RoleKind
+    from sohosolo.territory.models import Commune, Village
+    from tests.conftest import make_user
+
+    for n in range(8):
+        commune = Commune.objects.create(
+            insee_code=f"329{n:02d}", name=f"Bourg {n}", departement="32", population=300, latitude=43.6, longitude=0.5
+        )
+        village = Village.objects.create(territory=world.territory_a, commune=commune)
+        for m in range(4):
+            make_user(f"v{n}-{m}@example.fr", f"Guide {n}-{m}", (RoleKind.VOLUNTEER, village))
+    household = make_household(world)
+    household.villages_of_interest.add(world.village_a2)
+    advisor = client_for("advisor_a")
+    url = reverse("committees:household_visit", args=["gers", household.pk])
+
+    # Step one: the village only, the household's village first (and chosen already), no volunteer yet.
+    page = html.unescape(advisor.get(url).text)
+    assert 'name="guides"' not in page and "Guide 0-0" not in page
+    assert page.index("Marciac") < page.index("Bourg 0") and '<option value="marciac" selected>' in page
+    # Step two (GET ?village=…, no JavaScript needed): only that village's volunteers and offers.
+    page = html.unescape(advisor.get(url + "?village=bourg-3").text)
+    assert page.count('name="guides"') == 4 and "Guide 3-0" in page and "Guide 4-0" not in page
+    assert "Bernard Volunteer" not in page and 'name="village" value="bourg-3"' in page
+    # A village of another territory, or unknown, is refused.
+    assert advisor.get(url + "?village=martel").status_code == 400
+
+    # A guide of another village posted anyway is refused.
+    bourg = Village.objects.get(slug="bourg-3")
+    data = {
+        "village": "bourg-3",
+        "starts_at": (timezone.localtime() + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M"),
+        "guides": [User.objects.get(email="v4-0@example.fr").pk],
+    }
+    assert advisor.post(url, data).status_code == 400 and not Visit.objects.exists()
+    data["guides"] = [User.objects.get(email="v3-1@example.fr").pk]
+    assert advisor.post(url, data).status_code == 302
+    assert [g.email for g in Visit.objects.get(village=bourg).guides.all()] == ["v3-1@example.fr"]
+    # Posting without a village shows step one again.
+    del data["village"]
+    assert advisor.post(url, data).status_code == 400 and Visit.objects.count() == 1
 
 
 # --- Welcome of newcomers ----------------------------------------------------------------------------------------
@@ -531,8 +579,9 @@ def test_planning_a_visit_shows_who_can_guide_and_when(world, client_for):
     Availability.objects.update(away_until=timezone.localdate() + timedelta(days=3))
     page = client_for("advisor_a").get(committee_url("visit_plan")).text
     assert "Bernard Volunteer — absent jusqu'au" in html.unescape(page)
-    page = client_for("advisor_a").get(reverse("committees:household_visit", args=["gers", household.pk])).text
-    assert "Bernard Volunteer (Lectoure)" in page and "Monique Volunteer (Marciac)" in page
+    url = reverse("committees:household_visit", args=["gers", household.pk])
+    page = html.unescape(client_for("advisor_a").get(url + "?village=lectoure").text)
+    assert "Bernard Volunteer — absent jusqu'au" in page and "Monique Volunteer" not in page
 
 
 def test_merging_two_files_keeps_the_committees_records(world):

@@ -92,10 +92,13 @@ def test_the_advisor_plans_a_visit_with_offers_of_the_chosen_village(world, clie
     household = make_household(world)
     advisor = client_for("advisor_a")
     url = reverse("committees:household_visit", args=["gers", household.pk])
-    page = html.unescape(advisor.get(url).text)
-    assert "Appartement à Marciac — 650 €" in page and "(Marciac)" in page and "Brouillon" not in page
+    # Only the chosen village's open offers are offered.
+    page = html.unescape(advisor.get(url + "?village=marciac").text)
+    assert "Appartement à Marciac — 650 €" in page and "Maison en pierre" not in page and "Brouillon" not in page
+    page = html.unescape(advisor.get(url + "?village=lectoure").text)
+    assert "Maison en pierre près de l'école" in page and "Appartement à Marciac" not in page
     data = {
-        "village": world.village_a1.pk,
+        "village": world.village_a1.slug,
         "starts_at": when(5),
         "guides": [world.users["volunteer_a1"].pk],
         "offers": [offers["house"].pk, offers["marciac"].pk],
@@ -104,7 +107,7 @@ def test_the_advisor_plans_a_visit_with_offers_of_the_chosen_village(world, clie
         english = reverse("committees:household_visit", args=["gers", household.pk])
     refused = advisor.post(english, data)
     assert refused.status_code == 400 and not Visit.objects.exists()
-    assert "Not offers of Lectoure: Appartement à Marciac." in html.unescape(refused.text)
+    assert "This offer is not one of the open offers of Lectoure: choose among the list." in html.unescape(refused.text)
     # An offer of another territory is not even a choice.
     other_territory = make_offer(world.village_b1, "Ailleurs")
     data["offers"] = [other_territory.pk]

@@ -60,10 +60,9 @@ def guide_label(user, availability: Availability | None) -> str:
 
 
 class OfferChoiceField(forms.ModelMultipleChoiceField):
-    """The village's open offers (available or reserved) as a checkbox list: title, price, and village if asked."""
+    """The village's open offers (available or reserved) as a checkbox list: title and price."""
 
-    def __init__(self, queryset, with_village: bool = False, **kwargs) -> None:
-        self.with_village = with_village
+    def __init__(self, queryset, **kwargs) -> None:
         super().__init__(
             queryset,
             label=_("Offers to see"),
@@ -74,8 +73,7 @@ class OfferChoiceField(forms.ModelMultipleChoiceField):
         )
 
     def label_from_instance(self, offer) -> str:
-        label = offer_label(offer)
-        return f"{label} ({offer.village.name})" if self.with_village else label
+        return offer_label(offer)
 
 
 def offer_label(offer) -> str:
@@ -129,21 +127,55 @@ class VisitForm(forms.ModelForm):
         return starts_at
 
 
-class HouseholdVisitForm(forms.Form):
-    """A visit planned by the advisor from the prospect's file: village first, then its volunteers."""
+def household_villages(household: Household):
+    """The villages a visit may be planned in from the prospect's file, and the household's own first.
 
-    village = forms.ModelChoiceField(label=_("Partner village"), queryset=Village.objects.none())
+    Returns the territory's villages (a queryset), the household's own (referred to or of interest) and the others,
+    each list by name.
+    """
+    villages = Village.objects.filter(territory=household.territory).exclude(status=Village.Status.ENDED)
+    own = set(household.referrals.values_list("village_id", flat=True))
+    own |= set(household.villages_of_interest.values_list("pk", flat=True))
+    listed = list(villages.order_by("name"))
+    return villages, [v for v in listed if v.pk in own], [v for v in listed if v.pk not in own]
+
+
+class VisitVillageForm(forms.Form):
+    """Step one of the advisor's visit: the village (sent by GET, so that it works without JavaScript)."""
+
+    village = forms.ModelChoiceField(
+        label=_("Partner village"),
+        queryset=Village.objects.none(),
+        to_field_name="slug",
+        error_messages={
+            "required": _("Choose the village of the visit."),
+            "invalid_choice": _("This village is not one of the territory's: choose among the list."),
+        },
+    )
+
+    def __init__(self, household: Household, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        villages, own, others = household_villages(household)
+        field = self.fields["village"]
+        field.queryset = villages
+        groups = [(_("The household's villages"), own), (_("Other villages"), others)]
+        field.choices = [("", "---------")] + [
+            (label, [(v.slug, v.name) for v in group]) for label, group in groups if group
+        ]
+        if len(own) == 1:
+            self.initial.setdefault("village", own[0].slug)
+
+
+class HouseholdVisitForm(forms.Form):
+    """A visit planned by the advisor from the prospect's file, once the village is chosen: its volunteers and offers.
+
+    Guides and offers are only those of the chosen village: anything else posted is refused.
+    """
+
+    village = forms.ModelChoiceField(queryset=Village.objects.none(), to_field_name="slug", widget=forms.HiddenInput)
     starts_at = forms.DateTimeField(
         label=_("Date and time"), widget=forms.DateTimeInput({"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
-    guides = VolunteerChoiceField(
-        label=_("Guiding volunteers"),
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Only volunteers of the chosen village."),
-    )
-    offers = OfferChoiceField(queryset=None, with_village=True, help_text=_("Only offers of the chosen village."))
     homes = forms.CharField(
         label=_("Other homes to see"),
         required=False,
@@ -152,50 +184,28 @@ class HouseholdVisitForm(forms.Form):
         help_text=_("Homes not listed in the offers: addresses, one per line."),
     )
 
-    def __init__(self, household: Household, *args, **kwargs) -> None:
+    def __init__(self, household: Household, village: Village, *args, **kwargs) -> None:
+        kwargs.setdefault("initial", {})["village"] = village.slug
         super().__init__(*args, **kwargs)
-        from sohosolo.accounts.models import Role, RoleKind, User
+        self.village = village
+        self.fields["village"].queryset = Village.objects.filter(pk=village.pk)
+        self.fields["guides"] = guides_field(volunteers_of(village).order_by("full_name"))
+        self.fields["guides"].error_messages["invalid_choice"] = _(
+            "This volunteer is not one of the volunteers of %(village)s: choose among the list."
+        ) % {"village": village.name}
+        availability = {a.user_id: a for a in Availability.objects.filter(village=village)}
+        self.fields["guides"].label_from_instance = lambda user: guide_label(user, availability.get(user.pk))
+        self.fields["offers"] = OfferChoiceField(open_offers_of(village))
+        self.fields["offers"].error_messages["invalid_choice"] = _(
+            "This offer is not one of the open offers of %(village)s: choose among the list."
+        ) % {"village": village.name}
+        self.order_fields(["village", "starts_at", "guides", "offers", "homes"])
 
-        villages = Village.objects.filter(territory=household.territory).exclude(status=Village.Status.ENDED)
-        self.fields["village"].queryset = villages.order_by("name")
-        self.fields["guides"].queryset = (
-            User.objects.filter(roles__kind=RoleKind.VOLUNTEER, roles__village__in=villages, is_active=True)
-            .distinct()
-            .order_by("full_name")
-        )
-        self.fields["offers"].queryset = open_offers_of(villages)
-        # Each volunteer with their village, so that the advisor picks the chosen village's.
-        where: dict[int, list[str]] = {}
-        for user_id, name in Role.objects.filter(kind=RoleKind.VOLUNTEER, village__in=villages).values_list(
-            "user_id", "village__name"
-        ):
-            where.setdefault(user_id, []).append(name)
-        self.fields["guides"].label_from_instance = lambda user: (
-            f"{user.full_name or user.email} ({', '.join(sorted(where.get(user.pk, [])))})"
-        )
-
-    def clean(self) -> dict:
-        data = super().clean()
-        village, guides = data.get("village"), data.get("guides")
-        if village is not None and guides:
-            members = set(volunteers_of(village).values_list("pk", flat=True))
-            strangers = [g.full_name for g in guides if g.pk not in members]
-            if strangers:
-                self.add_error(
-                    "guides",
-                    _("Not volunteers of %(village)s: %(names)s.")
-                    % {"village": village.name, "names": ", ".join(strangers)},
-                )
-        offers = data.get("offers")
-        if village is not None and offers:
-            elsewhere = [offer.title for offer in offers if offer.village_id != village.pk]
-            if elsewhere:
-                self.add_error(
-                    "offers",
-                    _("Not offers of %(village)s: %(titles)s.")
-                    % {"village": village.name, "titles": ", ".join(elsewhere)},
-                )
-        return data
+    def clean_starts_at(self):
+        starts_at = self.cleaned_data["starts_at"]
+        if starts_at < timezone.now() - timedelta(days=365):
+            raise forms.ValidationError(_("This date is more than a year ago: check the year."))
+        return starts_at
 
 
 class VisitOutcomeForm(forms.ModelForm):

@@ -27,6 +27,7 @@ from sohosolo.committees.forms import (
     ReferralForm,
     VisitForm,
     VisitOutcomeForm,
+    VisitVillageForm,
     WelcomeActionForm,
 )
 from sohosolo.committees.models import (
@@ -412,18 +413,25 @@ def refer(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def household_visit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    """The advisor plans a visit of a village with the household and its volunteers."""
+    """The advisor plans a visit of a village with the household, in two steps that work without JavaScript.
+
+    First the village (a GET form: ?village=<slug>, the household's villages first), then the visit with only that
+    village's volunteers (and when they can guide) and its open offers.
+    """
     household = get_household_or_404(request, code, pk)
     consented = has_consent(household, Consent.Purpose.SHARING)
-    form = HouseholdVisitForm(household, request.POST or None)
-    status = 200
-    if request.method == "POST":
+    data = request.POST if request.method == "POST" else request.GET
+    chosen = request.method == "POST" or bool(data.get("village"))
+    chooser = VisitVillageForm(household, {"village": data.get("village", "")} if chosen else None)
+    village = chooser.cleaned_data["village"] if chooser.is_bound and chooser.is_valid() else None
+    form = HouseholdVisitForm(household, village, request.POST or None) if village is not None else None
+    status = 400 if chooser.errors else 200
+    if request.method == "POST" and form is not None:
         if not consented:
             messages.error(request, str(NO_SHARING))
             status = 400
         elif form.is_valid():
             data = form.cleaned_data
-            village = data["village"]
             # The committee sees the households referred to it: a visit planned by the team refers the household.
             Referral.objects.get_or_create(household=household, village=village, defaults={"referred_by": request.user})
             plan_visit(
@@ -439,7 +447,14 @@ def household_visit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             return redirect(household.get_absolute_url())
         else:
             status = 400
-    context = {"form": form, "household": household, "territory": household.territory, "consented": consented}
+    context = {
+        "chooser": chooser,
+        "form": form,
+        "village": village,
+        "household": household,
+        "territory": household.territory,
+        "consented": consented,
+    }
     return render(request, "committees/household_visit.html", context, status=status)
 
 

@@ -142,3 +142,34 @@ def test_the_advisor_refers_a_prospect_and_sees_the_committees_activity(live_wor
     expect(page.locator("tr", has_text="Marciac")).to_contain_text("silencieux")
     assert_accessible(page)
     shot(page, "committees-activity-desktop")
+
+
+def test_the_advisor_plans_a_visit_on_a_phone_village_first_then_its_volunteers(live_world, browser, live_server):
+    from sohosolo.committees.models import Visit
+
+    household = shared_household(live_world)
+    context, mobile = phone(browser)
+    try:
+        sign_in(mobile, live_server, live_world.users["advisor_a"])
+        mobile.goto(f"{live_server.url}/territoires/gers/candidats/{household.pk}/visite/")
+        # Step one: the village only (the household's own chosen already), no volunteer listed yet.
+        expect(mobile.locator("select[name=village]")).to_have_value("lectoure")
+        expect(mobile.locator("input[name=guides]")).to_have_count(0)
+        mobile.locator("form[method=get] button[type=submit]").tap()
+        # Step two: that village's volunteers only.
+        expect(mobile.locator("input[name=guides]")).to_have_count(1)
+        expect(mobile.get_by_text("Monique Volunteer")).to_have_count(0)
+        assert_no_sideways_scroll(mobile, "the advisor's visit form")
+        assert mobile.evaluate("document.documentElement.scrollHeight") < 2500
+        assert_accessible(mobile)
+        shot(mobile, "committees-household-visit-phone")
+        mobile.locator("input[name=starts_at]").fill(
+            (timezone.localtime() + timedelta(days=4)).strftime("%Y-%m-%dT%H:%M")
+        )
+        mobile.get_by_label("Bernard Volunteer").check()
+        mobile.get_by_role("button", name="Prévoir la visite").tap()
+        expect(mobile.locator(".committee-panel")).to_contain_text("Lectoure")
+    finally:
+        context.close()
+    visit = Visit.objects.get()
+    assert visit.village == live_world.village_a1 and list(visit.guides.all()) == [live_world.users["volunteer_a1"]]
