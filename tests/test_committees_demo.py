@@ -10,6 +10,7 @@ from sohosolo.committees.models import Availability, CommitteeFollowUp, Referral
 from sohosolo.committees.stats import activity_by_village, is_quiet
 from sohosolo.privacy.consents import has_consent
 from sohosolo.prospects.models import Household, Interaction
+from sohosolo.territory.models import Village
 
 
 @pytest.fixture
@@ -67,3 +68,16 @@ def test_demo_committees_work_only_with_consenting_households_and_their_own_volu
     figures = activity_by_village(gers, today.replace(year=today.year - 1), today)
     quiet = [pk for pk, row in figures.items() if is_quiet(row["last_activity"], today)]
     assert 0 < len(quiet) < len(figures)
+
+
+def test_the_persona_volunteers_villages_have_a_checklist_and_visits_of_households_sharing_with_them(demo):
+    from django.utils import timezone
+
+    now = timezone.now()
+    for slug in ("lectoure", "marciac"):
+        village = Village.objects.get(slug=slug)
+        shared = Household.objects.shared_with_village(village).values("pk")
+        assert WelcomeChecklist.objects.filter(village=village, household__in=shared).exists(), slug
+        visits = Visit.objects.filter(village=village, household__in=shared)
+        assert visits.filter(starts_at__gt=now, recorded_at__isnull=True).exists(), slug
+        assert visits.filter(starts_at__lt=now, recorded_at__isnull=False).exists(), slug

@@ -109,19 +109,18 @@ def load_committees(territory: Territory, rng: random.Random, today: date) -> di
         .order_by("pk")
     )
     referrals, visits, interactions, guides = [], [], [], []
-    for household in followed:
-        interest = sorted(household.villages_of_interest.all(), key=lambda v: v.pk)
-        interest = [v for v in interest if v.pk not in quiet]
-        if not interest or rng.random() > 0.8:
-            continue
+    referred: dict[int, date] = {}  # household → day of its referral
+    referred_to: set[tuple[int, int]] = set()
+
+    def refer(household: Household, chosen: list[Village], referred_on: date) -> None:
         advisor = household.advisor_id
-        referred_on = max(household.first_contact_on, household.last_contact_on - timedelta(days=rng.randint(20, 90)))
         note = rng.choice(REFERRAL_NOTES)
-        chosen = interest[:2]  # their first two villages of interest
-        referrals += [
+        referrals.extend(
             Referral(household=household, village=v, note=note, referred_by_id=advisor, created_at=at(referred_on))
             for v in chosen
-        ]
+        )
+        referred_to.update((household.pk, v.pk) for v in chosen)
+        referred[household.pk] = referred_on
         interactions.append(
             Interaction(
                 household=household,
@@ -132,10 +131,9 @@ def load_committees(territory: Territory, rng: random.Random, today: date) -> di
                 author_id=advisor,
             )
         )
-        village = rng.choice(chosen)
-        if household.stage != Stage.VISIT and rng.random() > 0.2:
-            continue
-        coming = rng.random() < 0.3
+
+    def add_visit(household: Household, village: Village, coming: bool) -> None:
+        referred_on = referred[household.pk]
         day = today + timedelta(days=rng.randint(3, 30)) if coming else referred_on + timedelta(days=rng.randint(7, 30))
         day = min(day, today + timedelta(days=30)) if coming else min(day, today - timedelta(days=1))
         village_guides = rng.sample(volunteers.get(village.pk, []), k=min(2, len(volunteers.get(village.pk, []))))
@@ -144,7 +142,7 @@ def load_committees(territory: Territory, rng: random.Random, today: date) -> di
             village=village,
             starts_at=at(day, rng.choice([10, 14, 15])),
             homes="\n".join(rng.sample(HOMES, k=rng.randint(0, 2))),
-            planned_by_id=advisor,
+            planned_by_id=household.advisor_id,
         )
         if not coming:
             outcome = rng.choices([VisitOutcome.WELL, VisitOutcome.MIXED, VisitOutcome.BADLY], [6, 3, 1])[0]
@@ -169,6 +167,49 @@ def load_committees(territory: Territory, rng: random.Random, today: date) -> di
             )
         visits.append(visit)
         guides.append(village_guides)
+
+    followed = list(followed)
+    interests = {
+        h.pk: [v for v in sorted(h.villages_of_interest.all(), key=lambda v: v.pk) if v.pk not in quiet]
+        for h in followed
+    }
+    for household in followed:
+        interest = interests[household.pk]
+        if not interest or rng.random() > 0.8:
+            continue
+        referred_on = max(household.first_contact_on, household.last_contact_on - timedelta(days=rng.randint(20, 90)))
+        chosen = interest[:2]  # their first two villages of interest
+        refer(household, chosen, referred_on)
+        village = rng.choice(chosen)
+        if household.stage != Stage.VISIT and rng.random() > 0.2:
+            continue
+        add_visit(household, village, coming=rng.random() < 0.3)
+
+    # The persona volunteers' villages have a visit coming and one done, with households that share with them.
+    for village in sorted((v for v in villages.values() if v.slug in PERSONA_VILLAGES), key=lambda v: v.pk):
+        concerned = [h for h in followed if village in interests[h.pk]]
+        for coming in (True, False):
+            if not concerned or any(v.village_id == village.pk and (v.recorded_at is None) == coming for v in visits):
+                continue
+            visited = {v.household_id for v in visits}
+            household = next((h for h in concerned if h.pk not in visited), concerned[0])
+            if household.pk not in referred:
+                refer(
+                    household,
+                    [village],
+                    max(household.first_contact_on, household.last_contact_on - timedelta(days=rng.randint(20, 90))),
+                )
+            elif (household.pk, village.pk) not in referred_to:
+                referrals.append(
+                    Referral(
+                        household=household,
+                        village=village,
+                        referred_by_id=household.advisor_id,
+                        created_at=at(referred[household.pk]),
+                    )
+                )
+                referred_to.add((household.pk, village.pk))
+            add_visit(household, village, coming)
     Referral.objects.bulk_create(referrals)
     Visit.objects.bulk_create(visits)
     Visit.guides.through.objects.bulk_create(
@@ -185,6 +226,18 @@ def load_committees(territory: Territory, rng: random.Random, today: date) -> di
         settled_on__gte=today - timedelta(days=365 * CHECKLIST_YEARS),
         anonymised_at__isnull=True,
     ).order_by("pk")
+    settled = [h for h in settled if by_commune[h.settled_commune_id].pk not in quiet]
+    # The persona volunteers' villages welcome at least one household that shares with them (the latest settled
+    # there, even long ago), so that their demo space has a checklist to show.
+    sharing = Household.objects.filter(territory=territory, stage=Stage.SETTLED).sharing_consented()
+    for village in villages.values():
+        if village.slug not in PERSONA_VILLAGES:
+            continue
+        mine = sharing.filter(settled_commune=village.commune_id, settled_on__isnull=False)
+        if not mine.filter(pk__in=[h.pk for h in settled]).exists():
+            latest = mine.order_by("-settled_on", "pk").first()
+            if latest is not None:
+                settled.append(latest)
     checklists = [
         WelcomeChecklist(
             household=h,
@@ -193,7 +246,6 @@ def load_committees(territory: Territory, rng: random.Random, today: date) -> di
             created_at=at(h.settled_on, 18),
         )
         for h in settled
-        if by_commune[h.settled_commune_id].pk not in quiet
     ]
     WelcomeChecklist.objects.bulk_create(checklists)
     actions = []
