@@ -15,7 +15,7 @@ from django.utils import timezone
 from sohosolo.accounts.models import User
 from sohosolo.network.models import Introduction, MemberProfile, Partner
 from sohosolo.network.stats import club_size
-from sohosolo.prospects.models import Household, Interaction, Stage
+from sohosolo.prospects.models import FOLLOWED_STAGES, Household, Interaction, Stage
 from sohosolo.prospects.services import settle_household
 from sohosolo.territory.models import Territory
 
@@ -67,8 +67,9 @@ def test_a_settled_demo_household_invitation_leads_to_its_profile_in_the_directo
 ):
     """A followed demo household settles: the welcome sequence invites it to the club; it activates its account,
     makes its profile public and is found in the public directory."""
+    # Any followed household with an email: at this small scale, on some days none is at the follow-up stage.
     household = (
-        Household.objects.filter(territory__code="gers", stage=Stage.FOLLOW_UP, members__is_main_contact=True)
+        Household.objects.filter(territory__code="gers", stage__in=FOLLOWED_STAGES, members__is_main_contact=True)
         .exclude(members__email="")
         .order_by("pk")
         .first()

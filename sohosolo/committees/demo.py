@@ -15,6 +15,7 @@ import random
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -32,6 +33,8 @@ from sohosolo.committees.models import (
     WelcomeAction,
     WelcomeChecklist,
 )
+from sohosolo.privacy.consents import WORDINGS
+from sohosolo.privacy.models import Consent
 from sohosolo.prospects.models import FollowUp, Household, Interaction, Person, Stage
 from sohosolo.territory.models import Territory, Village
 
@@ -62,6 +65,28 @@ WHEN = ["Le week-end", "Le mercredi après-midi", "En semaine après 17 h", "Le 
 ACTION_NOTES = ["", "", "Très bon accueil.", "Rendez-vous pris avec la directrice.", "Invités au repas du village."]
 CHECKLIST_YEARS = 2
 PERSONA_VILLAGES = {"lectoure", "marciac"}
+SETTLING_INTERVIEW = "settling interview"
+
+
+def agree_to_share_at_settling(settled_there) -> Household | None:
+    """The latest of the households `settled_there` (when none of them shares with the village's committee) agrees
+    to sharing at its settling interview: a consent recorded that day, on the wording in its language."""
+    household = settled_there.order_by("-settled_on", "pk").first()
+    if household is None:
+        return None
+    version, wording = WORDINGS[Consent.Purpose.SHARING]
+    with override(household.language or "fr"):
+        Consent.objects.create(
+            household=household,
+            purpose=Consent.Purpose.SHARING,
+            given=True,
+            wording_version=version,
+            wording=str(wording),
+            language=household.language or "fr",
+            source=SETTLING_INTERVIEW,
+            recorded_at=datetime.combine(household.settled_on, time(11), tzinfo=ZoneInfo(settings.TIME_ZONE)),
+        )
+    return household
 
 
 @override("fr")  # the team writes the timelines in French
@@ -188,6 +213,13 @@ def load_committees(territory: Territory, rng: random.Random, today: date) -> di
     # The persona volunteers' villages have a visit coming and one done, with households that share with them.
     for village in sorted((v for v in villages.values() if v.slug in PERSONA_VILLAGES), key=lambda v: v.pk):
         concerned = [h for h in followed if village in interests[h.pk]]
+        if not concerned and followed:
+            # Nobody followed has the village among their wishes yet: the first household not yet referred anywhere
+            # adds it (they heard of it at an information meeting).
+            household = next((h for h in followed if h.pk not in referred), followed[0])
+            household.villages_of_interest.add(village)
+            interests[household.pk].append(village)
+            concerned = [household]
         for coming in (True, False):
             if not concerned or any(v.village_id == village.pk and (v.recorded_at is None) == coming for v in visits):
                 continue
@@ -229,13 +261,22 @@ def load_committees(territory: Territory, rng: random.Random, today: date) -> di
     settled = [h for h in settled if by_commune[h.settled_commune_id].pk not in quiet]
     # The persona volunteers' villages welcome at least one household that shares with them (the latest settled
     # there, even long ago), so that their demo space has a checklist to show.
-    sharing = Household.objects.filter(territory=territory, stage=Stage.SETTLED).sharing_consented()
+    # (Only among the households the demo's retention job keeps: those in touch within the retention period.)
+    kept = Household.objects.filter(
+        territory=territory,
+        stage=Stage.SETTLED,
+        settled_on__isnull=False,
+        anonymised_at__isnull=True,
+        last_contact_on__gte=today - relativedelta(years=territory.retention_years),
+    )
     for village in villages.values():
         if village.slug not in PERSONA_VILLAGES:
             continue
-        mine = sharing.filter(settled_commune=village.commune_id, settled_on__isnull=False)
+        mine = kept.filter(settled_commune=village.commune_id).sharing_consented()
         if not mine.filter(pk__in=[h.pk for h in settled]).exists():
             latest = mine.order_by("-settled_on", "pk").first()
+            if latest is None:
+                latest = agree_to_share_at_settling(kept.filter(settled_commune=village.commune_id))
             if latest is not None:
                 settled.append(latest)
     checklists = [
