@@ -537,6 +537,48 @@ def test_changing_a_user_in_the_django_admin_asks_to_confirm_the_password(world,
     assert response.status_code == 302 and response["Location"].startswith(CONFIRM)
 
 
+def test_changes_made_in_the_django_admin_go_to_the_audit_log(world, client_for):
+    """A user's name changed, a role granted and one removed from the Django admin: each is logged, with the
+    territory the role belongs to (so that its managers see it in their access log), passwords never."""
+    from sohosolo.accounts.models import Role
+
+    admin = world.users["platform_admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    advisor = world.users["advisor_a"]
+    role = advisor.roles.get()
+    client = client_for("platform_admin")
+    url = reverse("admin:accounts_user_change", args=[advisor.pk])
+    form = {
+        "email": advisor.email,
+        "full_name": "Julien Conseiller",
+        "language": "fr",
+        "is_active": "on",
+        "roles-TOTAL_FORMS": "2",
+        "roles-INITIAL_FORMS": "1",
+        "roles-MIN_NUM_FORMS": "0",
+        "roles-MAX_NUM_FORMS": "1000",
+        "roles-0-id": str(role.pk),
+        "roles-0-user": str(advisor.pk),
+        "roles-0-kind": RoleKind.ADVISOR,
+        "roles-0-territory": str(world.territory_a.pk),
+        "roles-0-DELETE": "on",
+        "roles-1-user": str(advisor.pk),
+        "roles-1-kind": RoleKind.MANAGER,
+        "roles-1-territory": str(world.territory_a.pk),
+    }
+    response = client.post(url, form)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert list(advisor.roles.values_list("kind", flat=True)) == [RoleKind.MANAGER]
+    logged = {entry.action: entry for entry in ActionLog.objects.filter(object_id=str(advisor.pk))}
+    assert logged["user.changed_in_admin"].data == {"full_name": "Julien Conseiller"}
+    assert logged["user.changed_in_admin"].actor == admin
+    assert logged["role.granted"].data["role"] == RoleKind.MANAGER
+    assert logged["role.granted"].territory_id == world.territory_a.pk
+    assert logged["role.removed"].data["role"] == RoleKind.ADVISOR
+    assert not Role.objects.filter(pk=role.pk).exists()
+
+
 def test_an_invited_advisor_sets_up_two_factor_sign_in_right_after_activating_their_account(world, client_for):
     client_for("manager_a").post(
         reverse("accounts:invite", args=["gers"]),

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sohosolo.accounts.models import Invitation, Role, User
 from sohosolo.accounts.security import recent_authentication_required
+from sohosolo.privacy.audit import log_action
 
 
 class RoleInline(admin.TabularInline):
@@ -36,6 +37,46 @@ class UserAdmin(BaseUserAdmin):
     @method_decorator(recent_authentication_required)
     def changeform_view(self, request, *args, **kwargs):
         return super().changeform_view(request, *args, **kwargs)
+
+    # Changes made here go to the audit log like those made in the app (passwords masked by `log_action`).
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = {name: form.cleaned_data.get(name) for name in form.changed_data}
+        log_action(request.user, "user.changed_in_admin" if change else "user.created_in_admin", obj, changed)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is not Role:
+            return
+        user = form.instance
+        for role in formset.new_objects:
+            log_action(request.user, "role.granted", user, role_data(role), territory=role_territory(role))
+        for role, fields in formset.changed_objects:
+            data = role_data(role) | {"changed": fields}
+            log_action(request.user, "role.changed", user, data, territory=role_territory(role))
+        for role in formset.deleted_objects:
+            log_action(request.user, "role.removed", user, role_data(role), territory=role_territory(role))
+
+    def delete_model(self, request, obj):
+        log_deletion(request.user, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            log_deletion(request.user, user)
+        super().delete_queryset(request, queryset)
+
+
+def log_deletion(actor, user: User) -> None:
+    log_action(actor, "user.deleted_in_admin", None, {"user": user.pk, "email": user.email, "name": user.full_name})
+
+
+def role_data(role: Role) -> dict:
+    return {"role": role.kind, "territory": str(role.territory or ""), "village": str(role.village or "")}
+
+
+def role_territory(role: Role):
+    return role.territory or (role.village.territory if role.village_id else None)
 
 
 @admin.register(Invitation)
