@@ -547,3 +547,43 @@ def test_board_and_committee_list_stay_within_a_bounded_number_of_queries(
     with django_assert_max_num_queries(10):
         page = volunteer.get(reverse("prospects:village_list", args=["gers", "lectoure"]))
     assert page.text.count('href="/territoires/gers/villages/lectoure/candidats/') == 25  # one page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_applications_at_the_same_moment_go_to_two_advisors(world, monkeypatch):
+    """The round robin reads whose turn it is, then assigns: two applications arriving together must not both read
+    the same turn. A slow read (half a second) makes them overlap unless assignments wait for each other."""
+    import threading
+
+    from sohosolo.accounts.models import RoleKind, User
+    from sohosolo.prospects import views
+
+    if not connection.features.has_select_for_update:
+        pytest.skip("SQLite runs one write transaction at a time (IMMEDIATE): assignments cannot overlap there")
+    second = User.objects.create_user(email="advisor.a2@example.fr", password="x", full_name="Lucie Advisor")
+    Role.objects.create(user=second, kind=RoleKind.ADVISOR, territory=world.territory_a)
+    households = [Household.objects.create(territory=world.territory_a) for _i in range(2)]
+    read_turn = views.advisors_round_robin
+
+    def slow_read(territory):
+        advisor = read_turn(territory)
+        time.sleep(0.5)
+        return advisor
+
+    monkeypatch.setattr(views, "advisors_round_robin", slow_read)
+    together = threading.Barrier(2)
+
+    def assign(household):
+        together.wait()
+        try:
+            views.assign_in_turn(world.territory_a, household)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=assign, args=(household,)) for household in households]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    advisors = Household.objects.filter(pk__in=[h.pk for h in households]).values_list("advisor_id", flat=True)
+    assert sorted(advisors) == sorted([world.users["advisor_a"].pk, second.pk])

@@ -106,10 +106,7 @@ def submit_application(request: HttpRequest, territory: Territory, form: Applica
         source_label="application form",
     )
     if result.is_new:
-        advisor = advisors_round_robin(territory)
-        if advisor is not None:
-            Household.objects.filter(pk=result.household.pk).update(advisor=advisor)
-            log_action(None, "prospect.assigned", result.household, {"to": str(advisor), "automatic": True})
+        assign_in_turn(territory, result.household)
     send_email(
         data["email"],
         "application-received",
@@ -117,6 +114,17 @@ def submit_application(request: HttpRequest, territory: Territory, form: Applica
         language=language,
     )
     return result.household
+
+
+def assign_in_turn(territory: Territory, household: Household) -> None:
+    """Give a new application to the territory's advisor whose turn it is. One assignment at a time per territory
+    (its row is the lock): two applications sent at the same moment go to two advisors, never both to one."""
+    with transaction.atomic():
+        Territory.objects.select_for_update().filter(pk=territory.pk).first()
+        advisor = advisors_round_robin(territory)
+        if advisor is not None:
+            Household.objects.filter(pk=household.pk).update(advisor=advisor)
+            log_action(None, "prospect.assigned", household, {"to": str(advisor), "automatic": True})
 
 
 @require_GET
