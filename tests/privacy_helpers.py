@@ -54,7 +54,7 @@ def full_household(world, settled: bool = True) -> Household:
     Person.objects.create(household=household, first_name="Paul", last_name=NAME_LAST, birth_year=1984)
     Person.objects.create(household=household, kind=Person.Kind.CHILD, birth_year=2018)
     household.villages_of_interest.add(world.village_a1)
-    record_consents(household, {"follow_up": True, "sharing": True, "news": True}, "fr", source="form")
+    record_consents(household, {"follow_up": True, "sharing": True, "news": True}, "fr", source="application form")
     Interaction.objects.create(
         household=household, kind="call", summary=f"Appel avec {NAME_FIRST} {NAME_LAST} ({EMAIL}).", data={}
     )

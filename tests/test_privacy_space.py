@@ -78,6 +78,7 @@ def test_prospect_downloads_all_their_data(world):
     assert {m["first_name"] for m in data["household"]["members"]} >= {NAME_FIRST, "Paul"}
     assert data["household"]["members"][0]["email"] == EMAIL
     assert len(data["consents"]) == 3 and all(c["given"] and c["wording"] for c in data["consents"])
+    assert {c["how"] for c in data["consents"]} == {"formulaire de candidature"}  # in the reader's language
     assert any(NAME_LAST in entry["summary"] for entry in data["household"]["timeline"])
     assert data["registrations"][0]["email"] == EMAIL and data["registrations"][0]["people"] == 2
     actions = [entry["action"] for entry in data["access_log"]]

@@ -32,6 +32,18 @@ WORDINGS = {
 }
 
 
+# How a consent was recorded (`Consent.source`), worded for the person reading their data.
+SOURCES = {
+    "application form": _("application form"),
+    "event registration": _("event registration"),
+    "settling interview": _("settling interview"),
+}
+
+
+def source_label(source: str) -> str:
+    return str(SOURCES.get(source, source))
+
+
 def record_consents(household, answers: dict[str, bool], language: str, source: str) -> list[Consent]:
     """Store one consent per purpose, on the current wording in the person's language. A "no" ends the earlier
     "yes" for that purpose, so that what is in force is always the latest answer."""

@@ -114,6 +114,8 @@ def collect_events(sender, household, **kwargs) -> tuple[str, list]:
 
 
 def collect_consents(sender, household, **kwargs) -> tuple[str, list]:
+    from sohosolo.privacy.consents import source_label
+
     return "consents", [
         {
             "purpose": c.get_purpose_display(),
@@ -123,7 +125,7 @@ def collect_consents(sender, household, **kwargs) -> tuple[str, list]:
             "language": c.language,
             "recorded_at": iso(c.recorded_at),
             "withdrawn_at": iso(c.withdrawn_at),
-            "how": c.source,
+            "how": source_label(c.source),
         }
         for c in household.consents.order_by("recorded_at", "pk")
     ]
