@@ -7,13 +7,14 @@ STAMP := $(VENV)/.installed
 MO := locale/fr/LC_MESSAGES/django.mo
 
 .DEFAULT_GOAL := help
-.PHONY: communes communes-check help run test test-postgres test-browser lint format check-migrations check-translations messages bootstrap clean-venv
+.PHONY: communes communes-check help run test test-postgres test-browser test-demo-days lint format check-migrations check-translations messages bootstrap clean-venv
 
 help:
 	@echo "make run                 start the platform with demo data on http://127.0.0.1:8000 (Ctrl-C stops it)"
 	@echo "make test                run the whole test suite on the embedded SQLite database"
 	@echo "make test-postgres       the same suite on PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test)"
 	@echo "make test-browser        the browser journeys only (needs /usr/bin/chromium)"
+	@echo "make test-demo-days      the demo drawn on days spread over six years, each checked against the rules"
 	@echo "make lint                ruff check and ruff format --check"
 	@echo "make messages            update the French catalogue after changing strings"
 	@echo "make check-translations  fail when a French string is missing or fuzzy"
@@ -46,6 +47,9 @@ test-postgres: bootstrap
 
 test-browser: bootstrap
 	BROWSER_TESTS_REQUIRED=1 $(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+test-demo-days: bootstrap
+	DEMO_SWEEP=1 $(PY) -m pytest tests/test_demo_days.py -n 2 $(PYTEST_ARGS)
 
 lint: bootstrap
 	$(VENV)/bin/ruff check .

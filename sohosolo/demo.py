@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
+import time_machine
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +23,7 @@ from faker import Faker
 from sohosolo.accounts.demo import load_two_factor_devices
 from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
 from sohosolo.committees.demo import load_committees
+from sohosolo.demo_checks import demo_problems
 from sohosolo.events.demo import load_events
 from sohosolo.housing.demo import load_housing
 from sohosolo.intranet.demo import load_intranet
@@ -163,13 +167,43 @@ def database_is_empty() -> bool:
 
 
 PROSPECTS_SCALE = {"gers": 1.0, "lot": 0.3}
+# The demo is drawn as it stands at noon, Paris time, on its reference day.
+DEMO_HOUR = time(12)
 
 
-@transaction.atomic
-def load_demo(prospects_scale: float = 1.0) -> dict[str, int]:
-    """Fill an empty database with the demo programme; return how many of each thing were made.
+def demo_instant(today: date) -> datetime:
+    """The moment a demo drawn for `today` stands at."""
+    return datetime.combine(today, DEMO_HOUR, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def load_demo(prospects_scale: float = 1.0, today: date | None = None) -> dict[str, int]:
+    """Fill an empty database with the demo programme as it stands on `today` (by default the real day); return how
+    many of each thing were made.
+
+    The clock stands still while the demo is drawn: at noon of `today` when it is given, so that the same day gives
+    the same database whatever the real date and hour; at the real instant otherwise, so that a load that runs past
+    midnight is still drawn for one day. Every row goes through `sohosolo.demo_checks` before the transaction commits:
+    a draw that breaks a rule of the domain fails loudly and leaves the database empty.
 
     `prospects_scale` shrinks the prospects' history (tests use a small one to stay quick)."""
+    now = demo_instant(today) if today is not None else timezone.now()
+    with time_machine.travel(now, tick=False), transaction.atomic():
+        counts = _load_demo(prospects_scale, timezone.localdate(), timezone.now())
+        problems = demo_problems(timezone.localdate(), timezone.now())
+        if problems:
+            raise DemoInconsistent(problems)
+    return counts
+
+
+class DemoInconsistent(Exception):
+    """The demo's draw broke a rule of the domain (a bug of the generator): nothing of it is saved."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("The demo data break rules of the domain:\n- " + "\n- ".join(problems))
+
+
+def _load_demo(prospects_scale: float, today: date, now: datetime) -> dict[str, int]:
     rng = random.Random(SEED)
     fake = Faker("fr_FR")
     fake.seed_instance(SEED)
@@ -248,22 +282,21 @@ def load_demo(prospects_scale: float = 1.0) -> dict[str, int]:
             list(User.objects.filter(roles__kind=RoleKind.ADVISOR, roles__territory=territories[code]).order_by("pk")),
             rng,
             fake,
-            timezone.localdate(),
+            today,
             scale * prospects_scale,
         )
         for code, scale in PROSPECTS_SCALE.items()
     ]
     # The club's members become settled households: before the events, whose workshops register them by name.
-    network = [load_network(territories[code], timezone.localdate()) for code in PROSPECTS_SCALE]
+    network = [load_network(territories[code], today) for code in PROSPECTS_SCALE]
     events = [
-        load_events(territories[code], rng, timezone.localdate(), scale * prospects_scale)
-        for code, scale in PROSPECTS_SCALE.items()
+        load_events(territories[code], rng, today, scale * prospects_scale) for code, scale in PROSPECTS_SCALE.items()
     ]
     for code in territories:
-        load_intranet(territories[code], rng, timezone.now())
-    committees = [load_committees(territories[code], rng, timezone.localdate()) for code in PROSPECTS_SCALE]
-    housing = [load_housing(territories[code], rng, fake, timezone.localdate()) for code in PROSPECTS_SCALE]
-    privacy = [load_privacy(territory, rng, timezone.localdate()) for territory in territories.values()]
+        load_intranet(territories[code], rng, now)
+    committees = [load_committees(territories[code], rng, today, now) for code in PROSPECTS_SCALE]
+    housing = [load_housing(territories[code], rng, fake, today, now) for code in PROSPECTS_SCALE]
+    privacy = [load_privacy(territory, rng, today) for territory in territories.values()]
     return {
         "prospects": sum(p["households"] for p in prospects),
         "committee referrals": sum(c["referrals"] for c in committees),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
@@ -13,6 +15,8 @@ from sohosolo.accounts.models import Role, RoleKind, User
 from sohosolo.territory.models import Commune, Territory, Village
 
 PASSWORD = "correct horse battery staple"
+# The day the tests that read the demo draw it for, and live on: the same data whatever the real day.
+DEMO_DAY = date(2026, 6, 15)
 
 
 @dataclass
@@ -70,6 +74,22 @@ def _fast_and_immediate(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     }
     settings.DEMO_MODE = False
+
+
+@pytest.fixture
+def on_demo_day():
+    """The clock of a test that reads the demo: noon of DEMO_DAY (Paris), ticking from there."""
+    from sohosolo.demo import demo_instant
+
+    with time_machine.travel(demo_instant(DEMO_DAY), tick=True):
+        yield DEMO_DAY
+
+
+def load_demo_of_the_tests(scale: float) -> None:
+    """The demo drawn for DEMO_DAY by its command, at a small `scale` of the prospects' history."""
+    from django.core.management import call_command
+
+    call_command("demo", "--prospects-scale", str(scale), "--today", DEMO_DAY.isoformat(), verbosity=0)
 
 
 def make_user(email: str, name: str, *roles: tuple, language: str = "fr", **fields) -> User:

@@ -11,11 +11,12 @@ from sohosolo.committees.stats import activity_by_village, is_quiet
 from sohosolo.privacy.consents import has_consent
 from sohosolo.prospects.models import Household, Interaction
 from sohosolo.territory.models import Village
+from tests.conftest import load_demo_of_the_tests
 
 
 @pytest.fixture
-def demo(db):
-    call_command("demo", "--prospects-scale", "0.3", verbosity=0)
+def demo(db, on_demo_day):
+    load_demo_of_the_tests(0.3)
 
 
 def test_demo_committees_work_only_with_consenting_households_and_their_own_volunteers(demo):
@@ -84,7 +85,7 @@ def test_the_persona_villages_have_their_checklist_and_visits_whatever_the_day(d
     import time_machine
 
     with time_machine.travel(datetime.fromisoformat(f"{day}T12:00").replace(tzinfo=ZoneInfo("Europe/Paris"))):
-        call_command("demo", "--prospects-scale", "0.3", verbosity=0)
+        call_command("demo", "--prospects-scale", "0.3", "--today", day, verbosity=0)
         assert_persona_villages_have_a_checklist_and_visits()
 
 

@@ -31,7 +31,7 @@ SMALL = 0.25
 
 
 @pytest.fixture
-def gers(db) -> tuple[Territory, list[User]]:
+def gers(db, on_demo_day) -> tuple[Territory, list[User]]:
     communes = [Commune.objects.create(insee_code=c, name=n, departement="32", population=p) for c, n, p in COMMUNES]
     territory = Territory.objects.create(code="gers", name="Soho Solo Gers", departement="32", main_town=communes[0])
     for commune in communes[1:]:

@@ -30,7 +30,7 @@ COMMUNES = [  # the main town first, then the partner villages
 
 
 @pytest.fixture
-def gers(db) -> Territory:
+def gers(db, on_demo_day) -> Territory:
     communes = [
         Commune.objects.create(insee_code=c, name=n, departement="32", population=p, latitude=lat, longitude=lon)
         for c, n, p, lat, lon in COMMUNES
@@ -52,7 +52,7 @@ def load(territory: Territory, seed: int = 32) -> dict:
     rng = random.Random(seed)
     fake = Faker("fr_FR")
     fake.seed_instance(seed)
-    return load_housing(territory, rng, fake, timezone.localdate())
+    return load_housing(territory, rng, fake, timezone.localdate(), timezone.now())
 
 
 def test_offers_in_every_village_in_realistic_proportions_and_prices(gers):

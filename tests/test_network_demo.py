@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -18,11 +17,12 @@ from sohosolo.network.stats import club_size
 from sohosolo.prospects.models import FOLLOWED_STAGES, Household, Interaction, Stage
 from sohosolo.prospects.services import settle_household
 from sohosolo.territory.models import Territory
+from tests.conftest import load_demo_of_the_tests
 
 
 @pytest.fixture
-def demo(db):
-    call_command("demo", "--prospects-scale", "0.05", verbosity=0)
+def demo(db, on_demo_day):
+    load_demo_of_the_tests(0.05)
 
 
 def test_demo_club_members_are_settled_households_and_the_personas_have_their_place(demo):

@@ -22,6 +22,7 @@ from sohosolo.demo import DEMO_LOGINS, DEMO_PASSWORD
 from sohosolo.lib.emails import send_email
 from sohosolo.models import PeriodicJobRun
 from sohosolo.tasks import PERIODIC_JOBS, enqueue_due_jobs
+from tests.conftest import load_demo_of_the_tests
 
 PRODUCTION_ENV = {
     "DEBUG": "false",
@@ -168,9 +169,9 @@ def test_runperiodic_once_queues_the_due_jobs(db):
     assert PeriodicJobRun.objects.filter(last_started_at__isnull=False).count() == len(PERIODIC_JOBS)
 
 
-def test_demo_fills_an_empty_database_and_its_logins_work(db, settings):
+def test_demo_fills_an_empty_database_and_its_logins_work(db, on_demo_day, settings):
     settings.DEMO_MODE = True
-    call_command("demo", "--prospects-scale", "0.05", verbosity=0)
+    load_demo_of_the_tests(0.05)
     from sohosolo.accounts.models import RoleKind, User
     from sohosolo.territory.models import Village
 
@@ -192,18 +193,18 @@ def test_demo_fills_an_empty_database_and_its_logins_work(db, settings):
     assert DEMO_LOGINS[0][0] in login_page.text
 
 
-def test_demo_is_deterministic_and_keeps_existing_data(db):
+def test_demo_is_deterministic_and_keeps_existing_data(db, on_demo_day):
     from sohosolo.accounts.models import User
 
-    call_command("demo", "--prospects-scale", "0.05", verbosity=0)
+    load_demo_of_the_tests(0.05)
     first = list(User.objects.order_by("email").values_list("email", flat=True)[:50])
     call_command("demo", "--if-empty", verbosity=0)  # make run, a second time: data kept, nothing added
     assert User.objects.count() == len(set(User.objects.values_list("email", flat=True)))
     assert list(User.objects.order_by("email").values_list("email", flat=True)[:50]) == first
 
 
-def test_demo_logins_are_hidden_outside_demo_mode(db):
-    call_command("demo", "--prospects-scale", "0.05", verbosity=0)
+def test_demo_logins_are_hidden_outside_demo_mode(db, on_demo_day):
+    load_demo_of_the_tests(0.05)
     assert DEMO_LOGINS[0][0] not in Client().get(reverse("accounts:login")).text
 
 

@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.test.utils import CaptureQueriesContext
@@ -15,6 +16,7 @@ from django.utils import timezone
 from faker import Faker
 
 from sohosolo.accounts.models import User
+from sohosolo.demo import demo_instant
 from sohosolo.privacy.models import Consent
 from sohosolo.prospects.demo import CONSENT_SOURCE, followed_at, load_prospects
 from sohosolo.prospects.models import FOLLOWED_STAGES, FollowUp, Household, Interaction, Person, Stage
@@ -34,6 +36,13 @@ COMMUNES = [  # INSEE code, name, population; the first is the main town, the ne
     ("32160", "Gimont", 3074),
     ("32034", "Barran", 780),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _on_today():
+    """The clock stands on the day the history is drawn up to, as the demo command sets it."""
+    with time_machine.travel(demo_instant(TODAY), tick=True):
+        yield
 
 
 @pytest.fixture

@@ -8,19 +8,20 @@ import time
 from datetime import date
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
 from sohosolo.accounts.models import User
-from sohosolo.demo import load_demo
+from sohosolo.demo import demo_instant, load_demo
 from sohosolo.network.stats import club_size
 from sohosolo.prospects.models import Household, Stage
 from sohosolo.results import stats
 from sohosolo.results.report import chart_set, report_pdf, report_xlsx
 from sohosolo.territory.communes import load_communes
 from sohosolo.territory.models import Goal, Territory
-from tests.conftest import sign_in_verified
+from tests.conftest import DEMO_DAY, sign_in_verified
 
 FIGURES_2008 = {"new_contacts": 180, "settled_families": 19, "settled_people": 48, "followed_end": 80}
 
@@ -28,10 +29,14 @@ FIGURES_2008 = {"new_contacts": 180, "settled_families": 19, "settled_people": 4
 @pytest.fixture(scope="module")
 def gers(django_db_setup, django_db_blocker):
     """The whole demo, loaded once for the module and rolled back at its end."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with (
+        time_machine.travel(demo_instant(DEMO_DAY), tick=True),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
         # The Gers and the Lot, and where many newcomers come from (Paris, Toulouse, Bordeaux, Lyon) for the regions.
         load_communes(departements=["32", "46", "75", "31", "33", "69"])
-        load_demo()
+        load_demo(today=DEMO_DAY)
         yield Territory.objects.get(code="gers")
         transaction.set_rollback(True)
 

@@ -8,7 +8,6 @@ import time
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -19,7 +18,7 @@ from sohosolo.accounts.models import RoleKind
 from sohosolo.accounts.security import CONFIRMED_AT, SEEN_AT, SIGNED_IN_AT, new_recovery_codes
 from sohosolo.accounts.security_views import current_code
 from sohosolo.privacy.models import ActionLog
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, load_demo_of_the_tests
 from tests.test_permissions import EXPECTED
 from tests.test_permissions import world_with_admin as world_with_admin  # the matrix's world, a fixture
 
@@ -361,11 +360,11 @@ def test_demo_mode_shows_the_current_code_on_the_verification_page_only_in_demo_
     assert f"<code>{current_code(device)}</code>" in client.get(VERIFY).text
 
 
-def test_demo_staff_personas_have_the_demo_app_and_the_others_none(db):
+def test_demo_staff_personas_have_the_demo_app_and_the_others_none(db, on_demo_day):
     from sohosolo.accounts.demo import DEMO_TOTP_KEY
     from sohosolo.accounts.models import User
 
-    call_command("demo", "--prospects-scale", "0.02", verbosity=0)
+    load_demo_of_the_tests(0.02)
     advisor = User.objects.get(email="advisor.gers@demo.sohosolo.fr")
     assert TOTPDevice.objects.get(user=advisor).key == DEMO_TOTP_KEY
     assert not TOTPDevice.objects.filter(user__email="volunteer.lectoure@demo.sohosolo.fr").exists()

@@ -16,6 +16,7 @@ from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
 from sohosolo.lib.geo import distance_km
 from sohosolo.privacy.models import ActionLog
 from sohosolo.territory.models import Hub, Village, VillagePhoto
+from tests.conftest import load_demo_of_the_tests
 
 
 @pytest.fixture(autouse=True)
@@ -261,10 +262,9 @@ def test_distance_as_the_crow_flies():
     assert distance_km(43.6471, 0.58375, 43.6471, 0.58375) == 0
 
 
-def test_demo_places_51_gers_villages_on_the_public_list(db):
-    from django.core.management import call_command
+def test_demo_places_51_gers_villages_on_the_public_list(db, on_demo_day):
 
-    call_command("demo", "--prospects-scale", "0.05", verbosity=0)
+    load_demo_of_the_tests(0.05)
     villages = Village.objects.public().filter(territory__code="gers")
     assert villages.count() == 51
     assert villages.filter(commune__latitude__isnull=False).count() == 51

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import Prefetch
-from django.utils import timezone
 from django.utils.translation import override
 
 from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind
@@ -90,11 +89,13 @@ def agree_to_share_at_settling(settled_there) -> Household | None:
 
 
 @override("fr")  # the team writes the timelines in French
-def load_committees(territory: Territory, rng: random.Random, today: date) -> dict[str, int]:
+def load_committees(territory: Territory, rng: random.Random, today: date, now: datetime) -> dict[str, int]:
     tz = ZoneInfo(settings.TIME_ZONE)
 
-    def at(day: date, hour: int = 10) -> datetime:
-        return datetime.combine(day, time(hour, rng.choice([0, 15, 30])), tzinfo=tz)
+    def at(day: date, hour: int = 10, planned: bool = False) -> datetime:
+        """A moment of `day`: what has happened is never later than now, what is `planned` may be."""
+        moment = datetime.combine(day, time(hour, rng.choice([0, 15, 30])), tzinfo=tz)
+        return moment if planned else min(moment, now)
 
     villages = {v.pk: v for v in Village.objects.filter(territory=territory)}
     volunteers: dict[int, list] = {}
@@ -165,7 +166,7 @@ def load_committees(territory: Territory, rng: random.Random, today: date) -> di
         visit = Visit(
             household=household,
             village=village,
-            starts_at=at(day, rng.choice([10, 14, 15])),
+            starts_at=at(day, rng.choice([10, 14, 15]), planned=coming),
             homes="\n".join(rng.sample(HOMES, k=rng.randint(0, 2))),
             planned_by_id=household.advisor_id,
         )
@@ -178,7 +179,7 @@ def load_committees(territory: Territory, rng: random.Random, today: date) -> di
             }[outcome]
             visit.outcome, visit.interest = outcome, interest_level
             visit.report = rng.choice(VISIT_REPORTS[outcome])
-            visit.recorded_at = min(visit.starts_at + timedelta(hours=rng.randint(3, 30)), timezone.now())
+            visit.recorded_at = min(visit.starts_at + timedelta(hours=rng.randint(3, 30)), now)
             visit.recorded_by = village_guides[0] if village_guides else None
             interactions.append(
                 Interaction(
@@ -277,7 +278,9 @@ def load_committees(territory: Territory, rng: random.Random, today: date) -> di
             latest = mine.order_by("-settled_on", "pk").first()
             if latest is None:
                 latest = agree_to_share_at_settling(kept.filter(settled_commune=village.commune_id))
-            if latest is not None:
+            # The household that agreed at its settling interview may be in the list already (it settled there
+            # lately but had not agreed to sharing): one checklist per household and village.
+            if latest is not None and latest.pk not in {h.pk for h in settled}:
                 settled.append(latest)
     checklists = [
         WelcomeChecklist(

@@ -10,7 +10,7 @@ home of class G may no longer be let in France since 2025.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -151,7 +151,7 @@ def _offer(village: Village, rng: random.Random, fake, today: date) -> HousingOf
     )
 
 
-def load_housing(territory: Territory, rng: random.Random, fake, today: date) -> dict[str, int]:
+def load_housing(territory: Territory, rng: random.Random, fake, today: date, now: datetime) -> dict[str, int]:
     """Offers in every partner village (more in the larger ones), with statuses and dates; a few proposals to the
     territory's followed prospects, some answered. Load the prospects first."""
     villages = list(territory.villages.public().select_related("commune", "territory").order_by("name"))
@@ -165,7 +165,6 @@ def load_housing(territory: Territory, rng: random.Random, fake, today: date) ->
     for village in villages:
         count = 2 + min(8, (village.commune.population or 300) // 700) + rng.randint(0, 2)
         offers += [_offer(village, rng, fake, today) for _i in range(count)]
-    now = timezone.now()
     plans = []
     for offer in offers:
         status = pick(rng, STATUSES)[0]
@@ -220,6 +219,7 @@ def demo_proposals(territory: Territory, rng: random.Random, now: datetime) -> i
         Household.objects.filter(territory=territory, stage__in=FOLLOWED_STAGES, anonymised_at__isnull=True)
         .exclude(tenure="")
         .filter(members__is_main_contact=True, members__email__gt="")
+        .filter(first_contact_on__lte=timezone.localtime(now).date() - timedelta(days=7))
         .order_by("pk")[:400]
     )
     chosen = rng.sample(households, min(12, len(households)))
@@ -239,7 +239,9 @@ def demo_proposals(territory: Territory, rng: random.Random, now: datetime) -> i
         offers = ranking.suggested_offers[:2]
         if not villages and not offers:
             continue
-        sent_at = now - timedelta(days=rng.randint(3, 45))
+        # Sent once the advisor knows them: from the day after their first contact.
+        known = timezone.make_aware(datetime.combine(household.first_contact_on + timedelta(days=1), time(10)))
+        sent_at = max(now - timedelta(days=rng.randint(3, 45)), known)
         proposal = Proposal.objects.create(
             territory=territory,
             household=household,
@@ -260,7 +262,7 @@ def demo_proposals(territory: Territory, rng: random.Random, now: datetime) -> i
                         score=match.score,
                         reasons=prospect_reasons(match),
                         answer=rng.choice([Answer.INTERESTED, Answer.NOT_INTERESTED]) if answered else "",
-                        answered_at=sent_at + timedelta(days=rng.randint(1, 3)) if answered else None,
+                        answered_at=min(now, sent_at + timedelta(days=rng.randint(1, 3))) if answered else None,
                     )
                 )
         ProposalItem.objects.bulk_create(items)

@@ -190,7 +190,8 @@ OUTCOMES = [
 
 
 def _aware(day: date, hour: int = 10) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+    """A moment of `day` (in the past: what the club did), never later than now."""
+    return min(timezone.make_aware(datetime.combine(day, time(hour, 0))), timezone.now())
 
 
 def load_network(territory: Territory, today: date) -> dict[str, int]:
@@ -402,7 +403,8 @@ def _introductions(territory, rng, today, profiles, partners) -> int:
             partner = accountant if i < 15 and accountant else rng.choice(partners)
         else:
             member, partner, kind = (persona if i < 8 and persona else rng.choice(active)), None, "introduction"
-        created = today - timedelta(days=rng.randint(3, 240))
+        # Introduced once they are known to the team: never before their first contact.
+        created = max(today - timedelta(days=rng.randint(3, 240)), household.first_contact_on)
         stage = rng.choices(["proposed", "declined", "accepted", "met", "closed"], [20, 10, 25, 25, 20])[0]
         if created > today - timedelta(days=14):
             stage = "proposed"
@@ -494,12 +496,13 @@ def _introductions(territory, rng, today, profiles, partners) -> int:
                 events.append((introduction, _aware(day, 19), f"Point de parrainage avec {name} : {note}"))
                 day += timedelta(days=30)
     CheckIn.objects.bulk_create(check_ins, batch_size=500)
+    now = timezone.now()
     Interaction.objects.bulk_create(
         [
             Interaction(
                 household_id=introduction.household_id,
                 kind=Interaction.Kind.INTRODUCTION,
-                occurred_at=when,
+                occurred_at=min(when, now),  # a meeting of today is written down this morning, not tonight
                 summary=summary,
                 author=introduction.created_by,
                 data={"introduction": introduction.pk},

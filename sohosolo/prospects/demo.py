@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connections, router, transaction
 from django.db.models import Exists, OuterRef
-from django.utils import translation
+from django.utils import timezone, translation
 from faker import Faker
 
 from sohosolo.accounts.models import User
@@ -432,6 +432,7 @@ class Generator:
         self, territory: Territory, advisors: list[User], rng: random.Random, fake: Faker, today: date, scale: float
     ) -> None:
         self.territory, self.advisors, self.rng, self.today, self.scale = territory, advisors, rng, today, scale
+        self.now = timezone.now()
         self.tz = ZoneInfo(settings.TIME_ZONE)
         self.fakers = {"fr_FR": fake}
         for _weight, origin in ORIGINS:
@@ -557,11 +558,12 @@ class Generator:
     # --- One household ----------------------------------------------------------------------------------------------
 
     def at(self, day: date, hour: tuple[int, int] = (9, 18)) -> datetime:
-        if day >= self.today:
-            hour = (8, 8)  # never later than now on the day of loading
-        return datetime(
+        """A moment of `day` within office `hour`s; on the day of loading, never later than now (the clock stands
+        still while the demo is drawn, see load_demo)."""
+        moment = datetime(
             day.year, day.month, day.day, self.rng.randint(*hour), self.rng.randrange(0, 60, 5), tzinfo=self.tz
         )
+        return min(moment, self.now)
 
     def fill(self, draft: Draft, advisor: User | None) -> None:
         rng, today = self.rng, self.today
@@ -1046,17 +1048,19 @@ class Generator:
         if created_on is None:  # written down a few days before it is due, after the first contact
             latest = min(due, done_on or due, self.today)
             created_on = max(draft.first, latest - timedelta(days=self.rng.randint(1, 14)))
+        done_at = self.at(done_on) if done_on else None
+        created_at = self.at(created_on, (8, 9))
         draft.follow_ups.append(
             FollowUp(
                 title=title[:200],
                 due_on=due,
                 assignee=advisor,
                 created_by=advisor,
-                done_at=self.at(done_on) if done_on else None,
+                done_at=max(done_at, created_at) if done_at else None,  # done the day it was written: after it
                 done_by=advisor if done_on else None,
             )
         )
-        draft.follow_ups_created.append(self.at(created_on, (8, 9)))
+        draft.follow_ups_created.append(created_at)
 
     @staticmethod
     def search_text(household: Household, members: list[Person], interactions: list[Interaction]) -> str:
