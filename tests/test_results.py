@@ -12,6 +12,7 @@ import time_machine
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from sohosolo.accounts.models import User
 from sohosolo.demo import demo_instant, load_demo
@@ -209,11 +210,11 @@ def test_followed_at_reads_stage_changes_made_in_the_app(gers, db):
     from sohosolo.prospects.services import change_stage
 
     household = Household.objects.filter(territory=gers, stage=Stage.FOLLOW_UP).first()
-    before = stats.followed_at(gers, date.today()).count()
+    before = stats.followed_at(gers, timezone.localdate()).count()
     change_stage(household, Stage.DROPPED, "Plus de nouvelles.", None)
-    assert stats.followed_at(gers, date.today()).count() == before - 1
+    assert stats.followed_at(gers, timezone.localdate()).count() == before - 1
     change_stage(household, Stage.FOLLOW_UP, "", None)
-    assert stats.followed_at(gers, date.today()).count() == before
+    assert stats.followed_at(gers, timezone.localdate()).count() == before
 
 
 def test_other_territories_get_404(gers, client):

@@ -425,7 +425,7 @@ class CheckIn(models.Model):
     introduction = models.ForeignKey(
         Introduction, models.CASCADE, related_name="check_ins", verbose_name=_("introduction")
     )
-    held_on = models.DateField(_("date"), default=date.today)
+    held_on = models.DateField(_("date"), default=timezone.localdate)
     note = models.TextField(_("how it goes"), max_length=2000)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("by")

@@ -6,8 +6,6 @@ discovery stay → settled; or on hold / dropped, each with a reason.
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -219,8 +217,8 @@ class Household(models.Model):
     )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="fr")
     tags = models.ManyToManyField(Tag, blank=True, related_name="households", verbose_name=_("tags"))
-    first_contact_on = models.DateField(_("first contact"), default=date.today, db_index=True)
-    last_contact_on = models.DateField(_("last contact"), default=date.today, db_index=True)
+    first_contact_on = models.DateField(_("first contact"), default=timezone.localdate, db_index=True)
+    last_contact_on = models.DateField(_("last contact"), default=timezone.localdate, db_index=True)
     settled_on = models.DateField(_("settled on"), null=True, blank=True, db_index=True)
     settled_commune = models.ForeignKey(
         Commune, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("settled in")

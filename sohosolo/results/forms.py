@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -56,7 +54,7 @@ class GoalForm(forms.ModelForm):
     def __init__(self, *args, territory=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.territory = territory
-        self.fields["year"].initial = date.today().year + 1
+        self.fields["year"].initial = timezone.localdate().year + 1
 
     def validate_unique(self) -> None:
         # The territory is not a field of the form: the unique year is checked by save() through update_or_create.

@@ -7,12 +7,12 @@ in partnership with a territory's programme, with its presentation, services, ph
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -121,7 +121,7 @@ class Territory(models.Model):
         return self.brand_name or self.name
 
     def goal_for(self, year: int | None = None) -> Goal | None:
-        return self.goals.filter(year=year or date.today().year).first()
+        return self.goals.filter(year=year or timezone.localdate().year).first()
 
 
 class Goal(models.Model):
