@@ -17,10 +17,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import gettext_lazy as _
 from faker import Faker
 
-from sohosolo.accounts.demo import load_two_factor_devices
+from sohosolo.accounts.demo import DEMO_DOMAIN, DEMO_LOGINS, DEMO_PASSWORD, PERSONAS, load_two_factor_devices
 from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
 from sohosolo.committees.demo import load_committees
 from sohosolo.demo_checks import demo_problems
@@ -34,23 +33,6 @@ from sohosolo.territory.communes import load_communes
 from sohosolo.territory.models import SERVICES, BroadbandQuality, Commune, Goal, Hub, Territory, Village, Weekday
 
 SEED = 32
-DEMO_PASSWORD = "demo"
-DEMO_DOMAIN = "demo.sohosolo.fr"
-
-# The persona accounts, shown on the sign-in page in demo mode and listed in the README.
-PERSONAS = [
-    # email, full name, role, territory code, village slug, description
-    ("admin", "Hélène Marty", RoleKind.PLATFORM_ADMIN, None, None, _("Platform administrator")),
-    ("manager.gers", "Sophie Laborde", RoleKind.MANAGER, "gers", None, _("Programme manager, Gers")),
-    ("advisor.gers", "Julien Castaing", RoleKind.ADVISOR, "gers", None, _("Advisor, Gers")),
-    ("advisor.lot", "Camille Delpech", RoleKind.ADVISOR, "lot", None, _("Advisor, Lot")),
-    ("volunteer.lectoure", "Bernard Dubarry", RoleKind.VOLUNTEER, "gers", "lectoure", _("Volunteer, Lectoure")),
-    ("volunteer.marciac", "Monique Lacoste", RoleKind.VOLUNTEER, "gers", "marciac", _("Volunteer, Marciac")),
-    ("member", "Thomas Girard", RoleKind.MEMBER, "gers", None, _("Soho Solo club member, Gers")),
-    ("partner", "Nathalie Soulé", RoleKind.PARTNER, "gers", None, _("Partner (accountant), Gers")),
-]
-DEMO_LOGINS = [(f"{login}@{DEMO_DOMAIN}", label) for login, _name, _kind, _t, _v, label in PERSONAS]
-
 TERRITORIES = {
     "gers": {
         "name": "Soho Solo Gers",

@@ -16,6 +16,13 @@ from django.apps import apps
 from django.db import IntegrityError, connection, models
 from django.db.models import Exists, F, OuterRef, Q
 
+from sohosolo.committees.models import Referral, Visit, WelcomeAction, WelcomeChecklist
+from sohosolo.housing.models import HousingOffer, OfferStatusChange, ProposalItem
+from sohosolo.network.models import Introduction, MemberProfile
+from sohosolo.privacy.models import RetentionNotice
+from sohosolo.prospects.models import FollowUp, Household, Interaction, Person, Stage
+from sohosolo.territory.models import Territory
+
 # Fields that say when something happened: never later than the demo's "now" (its today for a date).
 PAST_FIELDS = {
     "accepted_at",
@@ -87,15 +94,9 @@ def _past_fields(today: date, now: datetime) -> list[tuple[str, int]]:
 
 
 def _rules(today: date) -> list[tuple[str, models.QuerySet]]:
-    from sohosolo.committees.models import Referral, Visit, WelcomeAction, WelcomeChecklist
-    from sohosolo.housing.models import HousingOffer, OfferStatusChange, ProposalItem
-    from sohosolo.network.models import Introduction, MemberProfile
-    from sohosolo.privacy.models import RetentionNotice
-    from sohosolo.prospects.models import FollowUp, Household, Interaction, Stage
-    from sohosolo.territory.models import Territory
 
     households = Household.objects.all()
-    kept = Household.objects.filter(anonymised_at__isnull=True)
+    kept = Household.objects.current()
     settled = Household.objects.filter(stage=Stage.SETTLED)
     retention = Q(pk__in=[])  # no territory, no period
     for territory in Territory.objects.all():
@@ -173,7 +174,6 @@ def _rules(today: date) -> list[tuple[str, models.QuerySet]]:
 
 
 def _more_than_one_main_contact():
-    from sohosolo.prospects.models import Person
 
     return (
         Person.objects.filter(is_main_contact=True).values("household").annotate(n=models.Count("pk")).filter(n__gt=1)

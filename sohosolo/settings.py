@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 import xstatic.pkg.leaflet
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -22,16 +23,33 @@ def env(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
 
 
+TRUE_WORDS = {"1", "true", "yes", "on", "oui", "vrai"}
+FALSE_WORDS = {"0", "false", "no", "off", "non", "faux"}
+
+
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
+    """A yes/no setting. A value that is neither (a typo such as DEBUG=flase) stops the start-up with a clear message
+    instead of being read as "no"."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={os.environ[name]!r} is not a yes/no value: use one of {', '.join(sorted(TRUE_WORDS | FALSE_WORDS))}."
+    )
 
 
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
-    return int(value) if value else default
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -74,6 +92,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "sohosolo",
+    "sohosolo.audit",
     "sohosolo.accounts",
     "sohosolo.territory",
     "sohosolo.privacy",
@@ -216,12 +235,10 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "sohosolo.accounts.views.login_attempt_email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "sohosolo.accounts.views.locked_out"
-# Behind PROXY_COUNT reverse proxies the client's address is read from X-Forwarded-For (django-ipware), so that one
-# visitor cannot lock everybody out; without a proxy only REMOTE_ADDR counts, which nobody can forge.
+# Behind PROXY_COUNT reverse proxies the client's address is the PROXY_COUNT-th from the right of X-Forwarded-For
+# (sohosolo.lib.addresses): one rule for the sign-in lockout (django-axes) and every throttle of the platform.
 PROXY_COUNT = env_int("PROXY_COUNT", 0)
-# (ipware counts the proxies listed in X-Forwarded-For: the one that connects to us is not among them.)
-AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1 if PROXY_COUNT else None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if PROXY_COUNT else ("REMOTE_ADDR",)
+AXES_CLIENT_IP_CALLABLE = "sohosolo.lib.addresses.address_for_axes"
 AXES_VERBOSE = False
 
 # Two-factor sign-in (django-otp): an authenticator app (TOTP), with single-use recovery codes. Required for the

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 from sohosolo.accounts.models import Role, RoleKind
 from sohosolo.accounts.scopes import staff_territories
 from sohosolo.accounts.security import LANGUAGE_CHOSEN, safe_next
+from sohosolo.audit.log import log_action
 from sohosolo.lib.i18n import in_language
-from sohosolo.privacy.audit import log_action
 from sohosolo.territory.models import Territory, Village
 
 HOME_FIGURES_SECONDS = 300

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,9 +13,12 @@ from django.test import Client
 from django.utils import translation
 
 from sohosolo.accounts.models import Role, RoleKind, User
-from sohosolo.territory.models import Commune, Territory, Village
+from sohosolo.territory.models import Territory, Village
+from tests.factories import PASSWORD as PASSWORD  # imported from here by other tests
+from tests.factories import make_commune, make_territory, make_village
+from tests.factories import make_user as make_user  # imported from here by other tests
+from tests.signin import sign_in_test_client
 
-PASSWORD = "correct horse battery staple"
 # The day the tests that read the demo draw it for, and live on: the same data whatever the real day.
 DEMO_DAY = date(2026, 6, 15)
 
@@ -42,6 +46,12 @@ PERSONAS = [
 ]
 
 
+def pytest_collection_modifyitems(config, items):
+    """TEST_ORDER=reverse runs the tests backwards, to show that none depends on one run before it."""
+    if os.environ.get("TEST_ORDER") == "reverse":
+        items.reverse()
+
+
 @pytest.fixture(autouse=True)
 def _tasks_must_not_fail():
     """Tasks run at once in tests, and the backend would keep a failure to itself: make it fail the test."""
@@ -59,6 +69,12 @@ def _tasks_must_not_fail():
     yield
     task_finished.disconnect(record)
     assert not failures, "A background task failed:\n" + "\n".join(failures)
+
+
+@pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path_factory):
+    """Private files (reports, imports, documents) of a test land in a folder of its own, never in var/private."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path_factory.mktemp("private")
 
 
 @pytest.fixture(autouse=True)
@@ -92,28 +108,10 @@ def load_demo_of_the_tests(scale: float) -> None:
     call_command("demo", "--prospects-scale", str(scale), "--today", DEMO_DAY.isoformat(), verbosity=0)
 
 
-def make_user(email: str, name: str, *roles: tuple, language: str = "fr", **fields) -> User:
-    user = User.objects.create_user(email=email, password=PASSWORD, full_name=name, language=language, **fields)
-    for kind, scope in roles:
-        if kind == RoleKind.VOLUNTEER:
-            Role.objects.create(user=user, kind=kind, village=scope, territory=scope.territory)
-        else:
-            Role.objects.create(user=user, kind=kind, territory=scope)
-    return user
-
-
 @pytest.fixture
 def world(db) -> World:
     communes = {
-        code: Commune.objects.create(
-            insee_code=code,
-            name=name,
-            departement=code[:2],
-            population=population,
-            latitude=lat,
-            longitude=lon,
-            outline=f"[[[{lon - 0.05},{lat - 0.04}],[{lon + 0.05},{lat - 0.04}],[{lon},{lat + 0.05}]]]",
-        )
+        code: make_commune(code, name, population=population, latitude=lat, longitude=lon)
         for code, name, population, lat, lon in [
             ("32013", "Auch", 22428, 43.64710, 0.58375),
             ("32208", "Lectoure", 3670, 43.93400, 0.61981),
@@ -122,11 +120,11 @@ def world(db) -> World:
             ("46185", "Martel", 1637, 44.93680, 1.60851),
         ]
     }
-    a = Territory.objects.create(code="gers", name="Soho Solo Gers", departement="32", main_town=communes["32013"])
-    b = Territory.objects.create(code="lot", name="Soho Solo Lot", departement="46", main_town=communes["46042"])
-    a1 = Village.objects.create(territory=a, commune=communes["32208"])
-    a2 = Village.objects.create(territory=a, commune=communes["32233"])
-    b1 = Village.objects.create(territory=b, commune=communes["46185"])
+    a = make_territory("gers", communes["32013"], name="Soho Solo Gers")
+    b = make_territory("lot", communes["46042"], name="Soho Solo Lot")
+    a1 = make_village(a, communes["32208"])
+    a2 = make_village(a, communes["32233"])
+    b1 = make_village(b, communes["46185"])
     admin = make_user("admin@example.fr", "Hélène Admin")
     Role.objects.create(user=admin, kind=RoleKind.PLATFORM_ADMIN)
     users = {
@@ -146,8 +144,6 @@ def world(db) -> World:
 def sign_in_verified(client: Client, user: User) -> Client:
     """Sign `client` in as `user` as the sign-in pages would: password given just now and, for those who must have
     it (staff, Django admin), the second factor passed with an authenticator app (a device made for them)."""
-    from sohosolo.accounts.security import sign_in_test_client
-
     return sign_in_test_client(client, user)
 
 

@@ -1,4 +1,5 @@
-"""Permission matrix lines for the committees app (merged into tests/test_permissions.py's EXPECTED)."""
+"""Permission matrix lines for the committees app: a village's committee, referrals and visits, welcome checklists
+(see tests/matrix_site.py for the format, tests/test_permissions.py runs them)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from tests.matrix import TEAM_A, every, only
 
 COMMITTEE_A1 = only(TEAM_A | {"volunteer_a1": 200})
 POST_ONLY = every(405, anonymous=302)  # every signed-in role reaches the method check; nothing is shown
+OUTSIDERS = ("advisor_b",)  # staff of territory B
+# For village A1's committee: territory B's staff, and a volunteer of another village (A2) of the same territory.
+OUTSIDERS_OF_A1 = ("advisor_b", "volunteer_a2")
 
 
 def village(w) -> list:
@@ -27,6 +31,49 @@ EXPECTED: dict = {
     "committees:household_visit": (lambda w: [w.territory_a.code, w.household.pk], only(TEAM_A)),
     "committees:activity": (lambda w: [w.territory_a.code], only(TEAM_A)),
 }
+
+
+def action(w) -> list:
+    return [*village(w), w.checklist.pk, w.welcome_action.pk]
+
+
+def take(w) -> list:
+    return [*village(w), w.committee_follow_up.pk]
+
+
+def prospect(w) -> list:
+    return [w.territory_a.code, w.household.pk]
+
+
+POST: dict = {
+    "committees:availability": (village, OUTSIDERS_OF_A1, {"can_guide": "on", "when": "Le week-end"}),
+    "committees:visit_plan": (
+        village,
+        OUTSIDERS_OF_A1,
+        lambda w: {"household": w.household.pk, "starts_at": "2026-09-01T10:00", "homes": "La maison"},
+    ),
+    "committees:visit": (
+        lambda w: [*village(w), w.visit.pk],
+        OUTSIDERS_OF_A1,
+        {"outcome": "well", "interest": "high", "report": "Compte rendu pirate"},
+    ),
+    "committees:action_edit": (
+        action,
+        OUTSIDERS_OF_A1,
+        lambda w: {f"action-{w.welcome_action.pk}-due_on": "2026-09-01"},
+    ),
+    "committees:action_done": (action, OUTSIDERS_OF_A1, {"done": "1", "note": "Fait (pirate)"}),
+    "committees:follow_up": (take, OUTSIDERS_OF_A1, {"report": "Suivi pirate"}),
+    "committees:follow_up_take": (take, OUTSIDERS_OF_A1, {}),
+    "committees:refer": (prospect, OUTSIDERS, lambda w: {"villages": [w.village_a1.pk], "note": "Pirate"}),
+    "committees:household_visit": (
+        prospect,
+        OUTSIDERS,
+        lambda w: {"village": w.village_a1.slug, "starts_at": "2026-09-01T10:00", "homes": "La maison"},
+    ),
+}
+
+POST_EXEMPT: dict[str, str] = {}
 
 
 def build(world) -> None:

@@ -12,6 +12,7 @@ CLUB_A = TEAM_A | {"member": 200}
 TEAM_WRITES = only(TEAM_A | {"volunteer_a1": 403, "volunteer_a2": 403, "member": 403, "partner": 403})
 # POST-only actions: anybody signed in with a role gets 405 on a GET, before learning anything.
 POST_ONLY = every(405, anonymous=302)
+OUTSIDERS = ("advisor_b",)  # staff of territory B: no place in territory A's intranet
 
 
 def code(w) -> list:
@@ -49,6 +50,45 @@ EXPECTED: dict = {
     "intranet:notice_close": (lambda w: [w.territory_a.code, w.notice_request.pk], POST_ONLY),
 }
 
+
+def club_thread(w) -> list:
+    return [w.territory_a.code, "club", w.intranet_club_thread.pk]
+
+
+def post(w) -> list:
+    return [w.territory_a.code, w.intranet_post.pk]
+
+
+def document_upload(w) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    file = SimpleUploadedFile("pirate.txt", b"Pirate\n", content_type="text/plain")
+    return {"title": "Document pirate", "audience": "everyone", "file": file}
+
+
+POST_DATA = {"title": "Nouvelle pirate", "audience": "everyone", "body": "Piraté."}
+
+POST: dict = {
+    "intranet:post_create": (code, OUTSIDERS, POST_DATA),
+    "intranet:post_edit": (post, OUTSIDERS, POST_DATA),
+    "intranet:post_delete": (post, OUTSIDERS, {}),
+    "intranet:thread_list": (lambda w: [w.territory_a.code, "club"], OUTSIDERS, {"title": "Pirate", "body": "Piraté."}),
+    "intranet:thread_detail": (club_thread, OUTSIDERS, {"body": "Réponse pirate"}),
+    "intranet:thread_delete": (club_thread, OUTSIDERS, {}),
+    "intranet:reply_delete": (lambda w: [*club_thread(w), w.intranet_reply.pk], OUTSIDERS, {}),
+    "intranet:document_upload": (code, OUTSIDERS, document_upload),
+    "intranet:document_delete": (lambda w: [w.territory_a.code, w.intranet_document.pk], OUTSIDERS, {}),
+    "intranet:notice_create": (code, OUTSIDERS, {"kind": "need", "title": "Pirate", "description": "Piraté."}),
+    "intranet:notice_detail": (
+        lambda w: [w.territory_a.code, w.notice_request.pk],
+        OUTSIDERS,
+        {"body": "Message pirate"},
+    ),
+    "intranet:notice_close": (lambda w: [w.territory_a.code, w.notice_request.pk], OUTSIDERS, {}),
+}
+
+POST_EXEMPT: dict[str, str] = {}
+
 MATRIX_DOCUMENT = "intranet/matrix/agenda.txt"
 
 
@@ -56,8 +96,8 @@ def build(world) -> None:
     """Add to the matrix's world the objects this app's URLs need (world.household, world.event … already exist)."""
     from django.core.files.base import ContentFile
 
-    from sohosolo.intranet.models import Audience, Document, NoticeRequest, Post, Space, Thread
-    from sohosolo.intranet.storage import document_storage
+    from sohosolo.intranet.models import Audience, Document, NoticeRequest, Post, Reply, Space, Thread
+    from sohosolo.lib.storage import private_storage as document_storage
 
     manager = world.users["manager_a"]
     world.intranet_post = Post.objects.create(
@@ -73,6 +113,9 @@ def build(world) -> None:
         title="Atelier compta",
         body="Qui vient ?",
         author=world.users["member"],
+    )
+    world.intranet_reply = Reply.objects.create(
+        thread=world.intranet_club_thread, body="Moi !", author=world.users["manager_a"]
     )
     # One fixed file, written once: the matrix builds its world for every persona and URL.
     storage = document_storage()

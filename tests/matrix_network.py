@@ -1,11 +1,15 @@
-"""Permission matrix lines for the network app (merged into tests/test_permissions.py's EXPECTED)."""
+"""Permission matrix lines for the network app: the club, partners and introductions (see tests/matrix_site.py for
+the format, tests/test_permissions.py runs them)."""
 
 from __future__ import annotations
 
-from tests.matrix import STAFF_POST_ONLY, TEAM_A, every, only  # noqa: F401
+from tests.matrix import TEAM_A, every, only
 
 MEMBER_ONLY = only({"member": 200})
 MEMBER_OR_PARTNER = only({"member": 200, "partner": 200})
+OUTSIDERS = ("advisor_b",)  # staff of territory B
+# A member's page or an introduction addressed to the member persona: territory B's staff, and territory A's partner.
+NOT_THE_MEMBER = ("advisor_b", "partner")
 
 EXPECTED: dict = {
     # Public
@@ -33,6 +37,42 @@ EXPECTED: dict = {
     "network:introduce": (lambda w: [w.territory_a.code, w.household.pk], only(TEAM_A)),
 }
 
+PARTNER_DATA = {
+    "name": "Cabinet pirate",
+    "kind": "accountant",
+    "services": "Rien",
+    "contacts-TOTAL_FORMS": 0,
+    "contacts-INITIAL_FORMS": 0,
+}
+
+POST: dict = {
+    "network:contact_member": (
+        lambda w: [w.other_member_profile.pk],
+        NOT_THE_MEMBER,
+        {"subject": "Bonjour", "message": "Un message pirate."},
+    ),
+    "network:my_introduction": (lambda w: [w.introduction.pk], NOT_THE_MEMBER, {"action": "accept"}),
+    "network:staff_member": (lambda w: [w.territory_a.code, w.member_profile.pk], OUTSIDERS, {"action": "end"}),
+    "network:partner_create": (lambda w: [w.territory_a.code], OUTSIDERS, PARTNER_DATA),
+    "network:partner_edit": (lambda w: [w.territory_a.code, w.partner_org.pk], OUTSIDERS, PARTNER_DATA),
+    "network:staff_introduction": (
+        lambda w: [w.territory_a.code, w.accepted_introduction.pk],
+        OUTSIDERS,
+        {"action": "met", "met_on": "2026-01-05"},
+    ),
+    "network:introduce": (
+        lambda w: [w.territory_a.code, w.household.pk],
+        OUTSIDERS,
+        lambda w: {"kind": "introduction", "member": w.member_profile.pk, "purpose": "Pirate", "months": 3},
+    ),
+}
+
+POST_EXEMPT: dict[str, str] = {
+    "network:apply": "public: the application to join the club, for anyone (throttled)",
+    "network:answer": "public: the prospect answers an introduction; its signed token in the URL is the key",
+    "network:my_profile": "the signed-in member's own profile (no one else's record in the URL)",
+}
+
 
 def build(world) -> None:
     """Add to the matrix's world the objects this app's URLs need (world.household, world.event … already exist)."""
@@ -56,3 +96,10 @@ def build(world) -> None:
         territory=world.territory_a, household=world.household, member=world.member_profile, purpose="Web design"
     )
     world.introduction_token = introduction_token(world.introduction)
+    world.accepted_introduction = Introduction.objects.create(
+        territory=world.territory_a,
+        household=world.household,
+        member=world.member_profile,
+        purpose="Comptabilité",
+        status=Introduction.Status.ACCEPTED,
+    )

@@ -9,9 +9,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from sohosolo.audit.log import log_action
 from sohosolo.events.models import Event
 from sohosolo.events.services import register
-from sohosolo.privacy.audit import log_action
 from sohosolo.privacy.consents import record_consents
 from sohosolo.prospects.models import FollowUp, Household, Interaction, Person
 from sohosolo.territory.models import Commune

@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from sohosolo.accounts.models import Invitation, Role, RoleKind, User
 from sohosolo.accounts.security_views import current_code
 from sohosolo.accounts.services import invitation_token
-from sohosolo.privacy.models import ActionLog
+from sohosolo.audit.models import ActionLog
 from tests.conftest import PASSWORD
 
 LOGIN = "/compte/connexion/"
@@ -249,14 +249,52 @@ def test_signing_in_continues_in_the_users_language(world):
 
 def test_lockout_counts_the_real_client_behind_the_proxy(world, settings):
     """Behind one reverse proxy, a visitor who fails five times locks only themselves out, not everyone."""
-    settings.AXES_IPWARE_PROXY_COUNT = 0  # what PROXY_COUNT=1 gives
-    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    settings.PROXY_COUNT = 1
     attacker = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.9")
     for _attempt in range(5):
         last = sign_in(attacker, "advisor.a@example.fr", "wrong")
     assert last.status_code == 429
     colleague = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.10")
     assert sign_in(colleague, "advisor.a@example.fr", PASSWORD).status_code == 302
+
+
+def test_a_forged_forwarded_for_locks_out_nobody_but_its_sender(world, settings):
+    """The proxy appends the address it saw; what the client wrote itself before it is never read."""
+    settings.PROXY_COUNT = 1
+    # The attacker writes the colleague's address, then the proxy appends the attacker's own.
+    forged = "198.51.100.10, 203.0.113.66"
+    for _attempt in range(5):
+        last = sign_in(Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forged), "advisor.a@example.fr", "wrong")
+    assert last.status_code == 429
+    assert (
+        sign_in(
+            Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forged), "advisor.a@example.fr", PASSWORD
+        ).status_code
+        == 429
+    )
+    # The colleague whose address was written, and anyone else behind the proxy, sign in.
+    colleague = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.10")
+    assert sign_in(colleague, "advisor.a@example.fr", PASSWORD).status_code == 302
+    other = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.1")
+    assert sign_in(other, "advisor.a@example.fr", PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "address"),
+    [
+        (0, "198.51.100.10", "127.0.0.1"),  # no proxy: the header is the client's own words
+        (1, "", "127.0.0.1"),  # nothing appended: the address that connected
+        (1, "198.51.100.10, 203.0.113.66", "203.0.113.66"),
+        (2, "198.51.100.10, 203.0.113.66, 10.0.0.2", "203.0.113.66"),  # a CDN, then our proxy
+        (1, "198.51.100.10, not-an-address", "127.0.0.1"),
+    ],
+)
+def test_the_client_address_is_counted_from_the_right(settings, rf, proxies, forwarded, address):
+    from sohosolo.lib.addresses import client_address
+
+    settings.PROXY_COUNT = proxies
+    request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_address(request) == address
 
 
 def test_a_visitor_who_switched_to_english_signs_in_and_stays_in_english(world):
@@ -267,3 +305,11 @@ def test_a_visitor_who_switched_to_english_signs_in_and_stays_in_english(world):
     user = world.users["advisor_a"]
     user.refresh_from_db()
     assert user.language == "en"  # their emails follow their choice
+
+
+def test_a_request_without_an_address_is_none_for_the_lockout_and_one_key_for_the_throttles(rf):
+    from sohosolo.lib.addresses import address_for_axes, client_address
+
+    request = rf.get("/")
+    del request.META["REMOTE_ADDR"]
+    assert (address_for_axes(request), client_address(request)) == (None, "unknown")

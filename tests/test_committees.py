@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from sohosolo.accounts.models import CommitteeFunction, Role, User
+from sohosolo.audit.models import ActionLog
 from sohosolo.committees.models import (
     Availability,
     CommitteeFollowUp,
@@ -23,31 +24,18 @@ from sohosolo.committees.services import create_welcome_checklist, plan_visit, r
 from sohosolo.committees.stats import activity_by_village, is_quiet
 from sohosolo.committees.tasks import remind_welcome_actions
 from sohosolo.privacy.consents import record_consents
-from sohosolo.privacy.models import ActionLog
 from sohosolo.privacy.personal_data import collect_household_data, erase_household_data
-from sohosolo.prospects.models import FollowUp, Household, Interaction, Person, Stage
+from sohosolo.prospects.models import FollowUp, Household, Interaction, Stage
 from sohosolo.prospects.services import settle_household
+from tests.factories import make_household
 
-
-def make_household(world, first_name="Hélène", last_name="Léger", sharing=True, **fields) -> Household:
-    household = Household.objects.create(
-        territory=world.territory_a,
-        advisor=world.users["advisor_a"],
-        activity="craft",
-        notes="Confidential: budget tight",
-        notes_for_committee="Likes old stone houses",
-        **fields,
-    )
-    Person.objects.create(
-        household=household,
-        is_main_contact=True,
-        first_name=first_name,
-        last_name=last_name,
-        email="helene.leger@example.fr",
-        phone="06 12 34 56 78",
-    )
-    record_consents(household, {"follow_up": True, "sharing": sharing}, "fr", source="test")
-    return household
+# The household of these tests (followed by advisor A): what the team keeps to itself, what it tells the committees.
+ABOUT = {
+    "activity": "craft",
+    "notes": "Confidential: budget tight",
+    "notes_for_committee": "Likes old stone houses",
+    "sharing": True,
+}
 
 
 def refer_url(household) -> str:
@@ -70,7 +58,8 @@ def referent_a1(world):
 def test_advisor_refers_a_consenting_prospect_and_the_referent_sees_only_shared_fields(world, client_for, referent_a1):
     referent_a1.language = "en"
     referent_a1.save()
-    household = make_household(world)  # interested in no village: the referral alone opens it to Lectoure
+    # Interested in no village: the referral alone opens it to Lectoure.
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     response = client_for("advisor_a").post(
         refer_url(household), {"villages": [world.village_a1.pk], "note": "They love old stone houses"}
     )
@@ -108,7 +97,7 @@ def test_advisor_refers_a_consenting_prospect_and_the_referent_sees_only_shared_
 
 
 def test_a_non_consenting_prospect_cannot_be_referred(world, client_for, referent_a1):
-    household = make_household(world, sharing=False)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **(ABOUT | {"sharing": False}))
     client = client_for("advisor_a")
     page = client.get(refer_url(household)).text
     assert "Ce foyer n'a pas accepté que les comités des villages voient son projet" in html.unescape(page)
@@ -120,7 +109,7 @@ def test_a_non_consenting_prospect_cannot_be_referred(world, client_for, referen
 
 
 def test_a_referral_needs_a_village_and_reaches_every_volunteer_when_there_is_no_referent(world, client_for):
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     client = client_for("advisor_a")
     response = client.post(refer_url(household), {"note": "x"})
     assert response.status_code == 400 and "Choisissez au moins un village" in response.text
@@ -137,7 +126,7 @@ def test_a_referral_needs_a_village_and_reaches_every_volunteer_when_there_is_no
 
 
 def test_committee_plans_a_visit_records_its_outcome_and_the_advisor_sees_it(world, client_for):
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     household.villages_of_interest.add(world.village_a1)
     volunteer = client_for("volunteer_a1")
     starts = timezone.localtime() + timedelta(days=2)
@@ -181,7 +170,7 @@ def test_committee_plans_a_visit_records_its_outcome_and_the_advisor_sees_it(wor
 
 
 def test_advisor_plans_a_visit_with_volunteers_of_the_chosen_village_who_are_told(world, client_for):
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     advisor = client_for("advisor_a")
     data = {
         "village": world.village_a1.slug,
@@ -202,7 +191,9 @@ def test_advisor_plans_a_visit_with_volunteers_of_the_chosen_village_who_are_tol
     assert email.to == [world.users["volunteer_a1"].email] and "Visite de Lectoure" in email.subject
     assert client_for("volunteer_a1").get(committee_url("visit", visit.pk)).status_code == 200
     # Not without the household's agreement.
-    private = make_household(world, first_name="Paul", sharing=False)
+    private = make_household(
+        world.territory_a, advisor=world.users["advisor_a"], **(ABOUT | {"sharing": False}), first_name="Paul"
+    )
     assert advisor.post(reverse("committees:household_visit", args=["gers", private.pk]), data).status_code == 400
     assert Visit.objects.count() == 1
 
@@ -220,7 +211,7 @@ def test_the_advisors_visit_form_offers_only_the_chosen_villages_volunteers_in_t
         village = Village.objects.create(territory=world.territory_a, commune=commune)
         for m in range(4):
             make_user(f"v{n}-{m}@example.fr", f"Guide {n}-{m}", (RoleKind.VOLUNTEER, village))
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     household.villages_of_interest.add(world.village_a2)
     advisor = client_for("advisor_a")
     url = reverse("committees:household_visit", args=["gers", household.pk])
@@ -265,7 +256,7 @@ def settle_in_lectoure(world, household, django_capture_on_commit_callbacks, day
 def test_settling_in_village_a_creates_the_checklist_and_a_ticked_item_is_logged_and_seen_by_the_advisor(
     world, client_for, referent_a1, django_capture_on_commit_callbacks
 ):
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     settle_in_lectoure(world, household, django_capture_on_commit_callbacks)
     checklist = WelcomeChecklist.objects.get()
     assert (checklist.household, checklist.village, checklist.settled_on) == (
@@ -323,7 +314,7 @@ def test_settling_in_village_a_creates_the_checklist_and_a_ticked_item_is_logged
 def test_settling_outside_partner_villages_makes_no_checklist(world, django_capture_on_commit_callbacks):
     from sohosolo.territory.models import Commune
 
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     with django_capture_on_commit_callbacks(execute=True):
         settle_household(household, Commune.objects.get(pk="32013"), date(2026, 11, 2), 2, world.users["advisor_a"])
     assert not WelcomeChecklist.objects.exists()
@@ -332,7 +323,7 @@ def test_settling_outside_partner_villages_makes_no_checklist(world, django_capt
 def test_a_volunteer_takes_a_follow_up_of_settling_and_records_it_for_the_advisor(
     world, client_for, django_capture_on_commit_callbacks
 ):
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     settle_in_lectoure(world, household, django_capture_on_commit_callbacks)
     take = CommitteeFollowUp.objects.order_by("follow_up__due_on").first()
     volunteer = client_for("volunteer_a1")
@@ -358,7 +349,7 @@ def test_a_volunteer_takes_a_follow_up_of_settling_and_records_it_for_the_adviso
 def test_withdrawing_the_sharing_consent_removes_the_household_from_every_committee_view(
     world, client_for, django_capture_on_commit_callbacks
 ):
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     household.villages_of_interest.add(world.village_a2)
     refer_household(household, [world.village_a1], "Note", world.users["advisor_a"])
     visit = plan_visit(
@@ -418,7 +409,7 @@ def test_a_volunteer_says_when_they_can_guide_and_the_committee_sees_it(world, c
 
 
 def test_reminders_go_once_to_whoever_holds_an_action_due(world, referent_a1, django_capture_on_commit_callbacks):
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     checklist = create_welcome_checklist(household, world.village_a1)
     WelcomeAction.objects.filter(checklist=checklist).update(due_on=timezone.localdate() + timedelta(days=30))
     due = checklist.actions.get(kind="town_hall")
@@ -443,7 +434,9 @@ def test_the_reminder_job_is_registered():
 def test_the_committee_page_runs_a_bounded_number_of_queries(world, client_for, django_assert_max_num_queries):
     def add(count: int, offset: int) -> None:
         for i in range(count):
-            household = make_household(world, first_name=f"Prénom{offset + i}")
+            household = make_household(
+                world.territory_a, advisor=world.users["advisor_a"], **ABOUT, first_name=f"Prénom{offset + i}"
+            )
             refer_household(household, [world.village_a1], "", world.users["advisor_a"])
             plan_visit(
                 household,
@@ -476,7 +469,7 @@ def test_activity_by_village_counts_the_committees_work_and_flags_a_quiet_commit
     world, client_for, django_assert_max_num_queries
 ):
     today = timezone.localdate()
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     refer_household(household, [world.village_a1], "", world.users["advisor_a"])
     visit = plan_visit(household, world.village_a1, timezone.now() - timedelta(days=1), [], "", None)
     record_visit(visit, "well", "high", "", world.users["volunteer_a1"])
@@ -513,7 +506,7 @@ def test_activity_by_village_counts_the_committees_work_and_flags_a_quiet_commit
 
 
 def test_the_committees_part_of_a_households_data_is_exported_and_erased(world, django_capture_on_commit_callbacks):
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     refer_household(household, [world.village_a1], "Note confidentielle", world.users["advisor_a"])
     visit = plan_visit(household, world.village_a1, timezone.now(), [], "12 rue Nationale", None)
     record_visit(visit, "well", "high", "Coup de cœur", None)
@@ -534,7 +527,7 @@ def test_the_committees_part_of_a_households_data_is_exported_and_erased(world, 
 
 
 def test_a_dropped_household_leaves_the_committees_views(world, client_for):
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     refer_household(household, [world.village_a1], "", world.users["advisor_a"])
     assert (
         client_for("volunteer_a1")
@@ -554,7 +547,7 @@ def test_a_dropped_household_leaves_the_committees_views(world, client_for):
 def test_the_committee_pages_read_in_english(world, client_for):
     from django.utils import translation
 
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     refer_household(household, [world.village_a1], "Loves the market", world.users["advisor_a"])
     visit = plan_visit(household, world.village_a1, timezone.now() - timedelta(hours=1), [], "", None)
     checklist = create_welcome_checklist(household, world.village_a1)
@@ -571,7 +564,7 @@ def test_the_committee_pages_read_in_english(world, client_for):
 
 
 def test_planning_a_visit_shows_who_can_guide_and_when(world, client_for):
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     household.villages_of_interest.add(world.village_a1)
     Availability.objects.create(user=world.users["volunteer_a1"], village=world.village_a1, when="Le samedi matin")
     page = client_for("advisor_a").get(committee_url("visit_plan")).text
@@ -587,7 +580,8 @@ def test_planning_a_visit_shows_who_can_guide_and_when(world, client_for):
 def test_merging_two_files_keeps_the_committees_records(world):
     from sohosolo.prospects.services import merge_households
 
-    keep, other = make_household(world), make_household(world, first_name="Tom")
+    keep = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
+    other = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT, first_name="Tom")
     refer_household(keep, [world.village_a1], "Gardée", world.users["advisor_a"])
     refer_household(other, [world.village_a1, world.village_a2], "Doublon", world.users["advisor_a"])
     plan_visit(other, world.village_a2, timezone.now(), [], "", None)

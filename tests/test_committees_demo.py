@@ -6,10 +6,17 @@ import pytest
 from django.core.management import call_command
 
 from sohosolo.accounts.models import Role, RoleKind
-from sohosolo.committees.models import Availability, CommitteeFollowUp, Referral, Visit, WelcomeChecklist
+from sohosolo.committees.models import (
+    Availability,
+    CommitteeFollowUp,
+    Referral,
+    Visit,
+    WelcomeChecklist,
+    shared_with_village,
+)
 from sohosolo.committees.stats import activity_by_village, is_quiet
 from sohosolo.privacy.consents import has_consent
-from sohosolo.prospects.models import Household, Interaction
+from sohosolo.prospects.models import Interaction
 from sohosolo.territory.models import Village
 from tests.conftest import load_demo_of_the_tests
 
@@ -28,7 +35,7 @@ def test_demo_committees_work_only_with_consenting_households_and_their_own_volu
         assert has_consent(referral.household, "sharing")
         assert referral.household.villages_of_interest.filter(pk=referral.village_id).exists()
         # What the committee sees is what was made for it.
-        assert Household.objects.shared_with_village(referral.village).filter(pk=referral.household_id).exists()
+        assert shared_with_village(referral.village).filter(pk=referral.household_id).exists()
     assert Interaction.objects.filter(kind=Interaction.Kind.REFERRAL).count() == len(
         {r.household_id for r in referrals}
     )
@@ -95,7 +102,7 @@ def assert_persona_villages_have_a_checklist_and_visits() -> None:
     now = timezone.now()
     for slug in ("lectoure", "marciac"):
         village = Village.objects.get(slug=slug)
-        shared = Household.objects.shared_with_village(village).values("pk")
+        shared = shared_with_village(village).values("pk")
         assert WelcomeChecklist.objects.filter(village=village, household__in=shared).exists(), slug
         visits = Visit.objects.filter(village=village, household__in=shared)
         assert visits.filter(starts_at__gt=now, recorded_at__isnull=True).exists(), slug

@@ -16,7 +16,8 @@ from sohosolo.committees.services import plan_visit, record_visit
 from sohosolo.housing.models import HousingOffer, Status
 from sohosolo.privacy.personal_data import collect_household_data, erase_household_data
 from sohosolo.prospects.models import Household, Interaction
-from tests.test_committees import committee_url, make_household
+from tests.factories import make_household
+from tests.test_committees import ABOUT, committee_url
 
 
 def make_offer(village, title="Maison de village", **fields) -> HousingOffer:
@@ -50,7 +51,7 @@ def offers(world):
 
 
 def test_the_committee_plans_a_visit_with_offers_of_its_village_only(world, client_for, offers):
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     household.villages_of_interest.add(world.village_a1)
     volunteer = client_for("volunteer_a1")
     page = volunteer.get(committee_url("visit_plan")).text
@@ -89,7 +90,7 @@ def test_the_committee_plans_a_visit_with_offers_of_its_village_only(world, clie
 
 
 def test_the_advisor_plans_a_visit_with_offers_of_the_chosen_village(world, client_for, offers):
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     advisor = client_for("advisor_a")
     url = reverse("committees:household_visit", args=["gers", household.pk])
     # Only the chosen village's open offers are offered.
@@ -127,7 +128,7 @@ def test_the_advisor_plans_a_visit_with_offers_of_the_chosen_village(world, clie
 
 
 def test_the_offer_page_lists_its_visits_for_the_team_and_its_village(world, client_for, offers):
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     household.villages_of_interest.add(world.village_a1)
     visit = plan_visit(
         household, world.village_a1, timezone.now() + timedelta(days=2), [], "", None, offers=[offers["house"]]
@@ -149,14 +150,14 @@ def test_the_offer_page_lists_its_visits_for_the_team_and_its_village(world, cli
 
 
 def test_plan_visit_refuses_an_offer_of_another_village(world, offers):
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     with pytest.raises(ValueError):
         plan_visit(household, world.village_a1, timezone.now(), [], "", None, offers=[offers["marciac"]])
     assert not Visit.objects.exists()
 
 
 def test_the_export_names_the_offers_of_the_visits(world, offers):
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     plan_visit(household, world.village_a1, timezone.now(), [], "", None, offers=[offers["house"], offers["farm"]])
     sections = dict(result for _receiver, result in collect_household_data.send(sender=Household, household=household))
     (visit,) = sections["committees"]["visits"]
@@ -170,7 +171,7 @@ def test_the_visit_page_reads_its_offers_in_one_query(world, client_for, offers)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    household = make_household(world)
+    household = make_household(world.territory_a, advisor=world.users["advisor_a"], **ABOUT)
     household.villages_of_interest.add(world.village_a1)
     client = client_for("volunteer_a1")
     counts = []

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from sohosolo.audit.models import ActionLog
 from sohosolo.events.models import Audience, CalendarFeed, Event, Kind, Registration
-from sohosolo.privacy.models import ActionLog
 
 
 def make_event(territory, title: str, days: float = 10, **fields) -> Event:

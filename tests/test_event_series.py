@@ -7,6 +7,7 @@ from datetime import UTC, date, time, timedelta
 import pytest
 from django.utils import timezone
 
+from sohosolo.audit.models import ActionLog
 from sohosolo.events.models import Audience, Event, Kind, Registration, Series
 from sohosolo.events.series import (
     generate,
@@ -17,7 +18,6 @@ from sohosolo.events.series import (
     skip,
     update_series,
 )
-from sohosolo.privacy.models import ActionLog
 
 HOUR = timedelta(hours=1)
 

@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from sohosolo.audit.models import ActionLog
 from sohosolo.events.models import Event, Registration
-from sohosolo.privacy.models import ActionLog
-from sohosolo.prospects.models import Household, Interaction, Person
+from sohosolo.prospects.models import Interaction
+from tests.factories import make_household
 
 
 def make_event(territory, days: float = 10, **fields) -> Event:
@@ -32,14 +33,6 @@ def make_event(territory, days: float = 10, **fields) -> Event:
 
 def register(event: Event, name: str, email: str = "", people: int = 1, **fields) -> Registration:
     return Registration.objects.create(event=event, name=name, email=email, people=people, **fields)
-
-
-def make_household(territory, email="helene.leger@example.fr", first_name="Hélène", last_name="Léger") -> Household:
-    household = Household.objects.create(territory=territory, current_town="Bristol")
-    Person.objects.create(
-        household=household, is_main_contact=True, first_name=first_name, last_name=last_name, email=email
-    )
-    return household
 
 
 def form_data(event: Event, **changes) -> dict:

@@ -24,11 +24,11 @@ from sohosolo.housing.models import (
     Status,
 )
 from sohosolo.housing.services import remind_stale_offers
-from sohosolo.privacy.consents import record_consents
 from sohosolo.privacy.personal_data import collect_household_data, erase_household_data
-from sohosolo.prospects.models import Household, Interaction, Person
+from sohosolo.prospects.models import Household, Interaction
 from sohosolo.territory.models import Hub
 from tests.conftest import make_user
+from tests.factories import make_household
 
 OWNER_PHONE = "06 11 22 33 44"
 OWNER_EMAIL = "proprietaire@example.fr"
@@ -77,24 +77,19 @@ def make_offer(village, **fields) -> HousingOffer:
     return HousingOffer.objects.create(village=village, **(values | fields))
 
 
-def make_household(world, language="fr", sharing=True, email="helene@example.fr", **fields) -> Household:
-    values = {
-        "territory": world.territory_a,
-        "stage": "follow_up",
-        "tenure": "rent",
-        "housing_type": "house",
-        "rooms": 4,
-        "budget": 700,
-        "max_distance_km": 40,
-        "needs_school": True,
-        "language": language,
-    }
-    household = Household.objects.create(**(values | fields))
-    Person.objects.create(
-        household=household, is_main_contact=True, first_name="Hélène", last_name="Durand", email=email
-    )
-    record_consents(household, {"follow_up": True, "sharing": sharing}, language, source="test")
-    return household
+# The household of these tests looks for a house to rent, 4 rooms, 700 a month, a school within 40 km; sharing given.
+SEEKER = {
+    "stage": "follow_up",
+    "tenure": "rent",
+    "housing_type": "house",
+    "rooms": 4,
+    "budget": 700,
+    "max_distance_km": 40,
+    "needs_school": True,
+    "last_name": "Durand",
+    "email": "helene@example.fr",
+    "sharing": True,
+}
 
 
 # --- Offers: the Done-when of the issue ---------------------------------------------------------------------------
@@ -272,7 +267,7 @@ def test_matching_page_ranks_villages_and_offers_with_reasons_and_exclusions(
 ):
     world.village_a1.has_school = True
     world.village_a1.save()
-    household = make_household(world)
+    household = make_household(world.territory_a, **SEEKER)
     make_offer(world.village_a1, title="Maison qui convient", price=650)
     make_offer(world.village_a1, title="Maison trop chère", price=1400)
     make_offer(world.village_a2, title="Ferme à vendre", tenure="sale", kind="farmhouse", rooms=6, price=200_000)
@@ -297,7 +292,7 @@ def test_matching_page_says_how_many_it_shows_and_folds_the_other_villages(world
     """Review finding: "Excluded — 93 offers" listed 20; 51 villages made a page 27,000 px tall."""
     monkeypatch.setattr(views, "SHOWN_EXCLUSIONS", 2)
     monkeypatch.setattr(views, "SHOWN_VILLAGES", 1)
-    household = make_household(world, max_distance_km=None)
+    household = make_household(world.territory_a, **(SEEKER | {"max_distance_km": None}))
     for i in range(5):
         make_offer(world.village_a1, title=f"Petit {i}", rooms=1, bedrooms=1, price=400)
     with translation.override("en"):
@@ -329,14 +324,14 @@ def test_offer_table_names_each_cell_for_phones(world, client_for):
 
 
 def test_matching_is_for_the_team_of_the_territory_only(world, client_for):
-    household = make_household(world)
+    household = make_household(world.territory_a, **SEEKER)
     url = reverse("housing:matching", args=["gers", household.pk])
     assert client_for("advisor_b").get(url).status_code == 404
     assert client_for("volunteer_a1").get(url).status_code == 404
 
 
 def test_prospect_file_links_to_the_matching_page(world, client_for):
-    household = make_household(world)
+    household = make_household(world.territory_a, **SEEKER)
     page = client_for("advisor_a").get(household.get_absolute_url()).content.decode()
     assert reverse("housing:matching", args=["gers", household.pk]) in page
 
@@ -347,7 +342,10 @@ def test_managers_change_the_weights_and_the_ranking_follows(world, client_for):
     world.village_a2.broadband = "fibre"
     world.village_a2.has_school = True
     world.village_a2.save()
-    household = make_household(world, needs_broadband=True, max_distance_km=None, village_size="large", rooms=None)
+    household = make_household(
+        world.territory_a,
+        **(SEEKER | {"needs_broadband": True, "max_distance_km": None, "village_size": "large", "rooms": None}),
+    )
     url = reverse("housing:matching", args=["gers", household.pk])
     first = [v.name for _m, v in client_for("advisor_a").get(url).context["villages"]]
     weights_url = reverse("housing:weights", args=["gers"])
@@ -360,10 +358,10 @@ def test_managers_change_the_weights_and_the_ranking_follows(world, client_for):
 
 
 def test_reverse_matching_shows_the_prospects_an_offer_suits(world, client_for):
-    suited = make_household(world)
-    too_poor = make_household(world, budget=400)
-    buyer = make_household(world, tenure="buy", budget=200_000)
-    settled = make_household(world, stage="settled")
+    suited = make_household(world.territory_a, **SEEKER)
+    too_poor = make_household(world.territory_a, **(SEEKER | {"budget": 400}))
+    buyer = make_household(world.territory_a, **(SEEKER | {"tenure": "buy", "budget": 200_000}))
+    settled = make_household(world.territory_a, **(SEEKER | {"stage": "settled"}))
     offer = make_offer(world.village_a1, price=650)
     response = client_for("advisor_a").get(offer.get_absolute_url())
     households = [household.pk for household, _match in response.context["suited"]]
@@ -384,7 +382,7 @@ def send(client, household, villages=(), offers=(), message="") -> object:
 
 
 def test_proposal_email_answers_timeline_and_offer_page(world, client_for):
-    household = make_household(world, language="en")
+    household = make_household(world.territory_a, **SEEKER, language="en")
     offer = make_offer(world.village_a1, title="Maison de village")
     advisor = client_for("advisor_a")
     response = send(advisor, household, villages=[world.village_a2], offers=[offer], message="Two ideas for you.")
@@ -427,13 +425,13 @@ def test_proposal_email_answers_timeline_and_offer_page(world, client_for):
 
 def test_committees_are_told_only_with_sharing_consent(world, client_for):
     offer = make_offer(world.village_a1)
-    sharing = make_household(world, email="oui@example.fr")
+    sharing = make_household(world.territory_a, **(SEEKER | {"email": "oui@example.fr"}))
     send(client_for("advisor_a"), sharing, offers=[offer])
     assert {tuple(m.to) for m in mail.outbox} == {("oui@example.fr",), ("volunteer.a1@example.fr",)}
     committee = next(m for m in mail.outbox if m.to == ["volunteer.a1@example.fr"])
     assert "Maison de village" in committee.body and "Hélène" not in committee.body
     mail.outbox.clear()
-    private = make_household(world, sharing=False, email="non@example.fr")
+    private = make_household(world.territory_a, **(SEEKER | {"sharing": False, "email": "non@example.fr"}))
     send(client_for("advisor_a"), private, offers=[offer], villages=[world.village_a2])
     assert [m.to for m in mail.outbox] == [["non@example.fr"]]
     proposal = Proposal.objects.get(household=private)
@@ -445,11 +443,11 @@ def test_committees_are_told_only_with_sharing_consent(world, client_for):
 
 
 def test_a_proposal_needs_a_selection_and_an_email(world, client_for):
-    household = make_household(world)
+    household = make_household(world.territory_a, **SEEKER)
     response = send(client_for("advisor_a"), household)
     assert response.status_code == 400
     assert "Cochez au moins un village ou une offre" in response.content.decode()
-    no_email = make_household(world, email="")
+    no_email = make_household(world.territory_a, **(SEEKER | {"email": ""}))
     response = send(client_for("advisor_a"), no_email, villages=[world.village_a1])
     assert response.status_code == 400
     assert not Proposal.objects.exists() and not mail.outbox
@@ -459,7 +457,7 @@ def test_a_proposal_needs_a_selection_and_an_email(world, client_for):
 
 
 def test_answer_link_is_signed_and_can_be_withdrawn(world, client_for):
-    household = make_household(world)
+    household = make_household(world.territory_a, **SEEKER)
     proposal = Proposal.objects.create(territory=world.territory_a, household=household)
     ProposalItem.objects.create(proposal=proposal, village=world.village_a1)
     client = client_for("anonymous")
@@ -517,7 +515,7 @@ def test_the_reminder_is_a_periodic_job():
 
 
 def test_proposals_are_in_the_export_and_blanked_at_erasure(world):
-    household = make_household(world)
+    household = make_household(world.territory_a, **SEEKER)
     offer = make_offer(world.village_a1)
     proposal = Proposal.objects.create(
         territory=world.territory_a, household=household, sent_to="helene@example.fr", message="Pour vous"
@@ -537,7 +535,7 @@ def test_proposals_are_in_the_export_and_blanked_at_erasure(world):
 
 
 def test_audit_log_records_offer_changes(world, client_for):
-    from sohosolo.privacy.models import ActionLog
+    from sohosolo.audit.models import ActionLog
 
     client_for("volunteer_a1").post(reverse("housing:offer_create", args=["gers"]), offer_data(world.village_a1))
     assert ActionLog.objects.filter(action="offer.created").count() == 1
@@ -555,7 +553,7 @@ def test_hubs_count_in_the_distance(world):
 
 def test_proposal_reasons_are_worded_in_the_language_of_the_answer_page(world, client_for):
     """Sent from a French page, the reasons still read in English on the English answer page (review finding)."""
-    household = make_household(world, language="en", tenure="rent")
+    household = make_household(world.territory_a, **(SEEKER | {"language": "en", "tenure": "rent"}))
     offer = make_offer(world.village_a1)
     assert send(client_for("advisor_a"), household, offers=[offer]).status_code == 302
     item = Proposal.objects.get().items.get()

@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import os
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 from openpyxl import Workbook
 
-from sohosolo.privacy.models import ActionLog
+from sohosolo.audit.models import ActionLog
 from sohosolo.prospects import import_views
 from sohosolo.prospects.importing import read_table
 from sohosolo.prospects.models import Household, ImportJob, Interaction, Person
@@ -85,6 +87,7 @@ def test_upload_shows_the_columns_with_their_guessed_fields(world, client_for):
         "Courriel": "email",
         "Téléphone": "phone",
         "Ville": "current_town",
+        "Remarque du salon": "keep",  # no field takes it: kept in the notes unless the mapping ignores it
     }
     # The stored file has a random name: it says nothing of whom it lists.
     assert job.file.name.startswith("imports/gers/") and "contacts" not in job.file.name
@@ -96,8 +99,8 @@ def test_upload_shows_the_columns_with_their_guessed_fields(world, client_for):
         assert header in page
     assert '<option value="email" selected>' in page
     assert '<option value="current_town" selected>' in page
-    # The column nobody recognised is offered, ignored until a field is chosen for it.
-    assert '<select name="column_5" id="id_column_5">\n  <option value="" selected>' in page
+    # The column nobody recognised is offered, kept in the notes until a field is chosen for it (or it is ignored).
+    assert '<option value="keep" selected>' in page.split('name="column_5"')[1].split("</select>")[0]
     assert "helene@example.fr" in page  # the preview of the first rows
     assert response.context["preview"].report.created == 2  # the dry run of the whole file
 
@@ -126,6 +129,7 @@ def test_a_file_that_cannot_be_read_is_refused_and_nothing_is_saved(
     assert 'class="errorlist' in response.content.decode()
     assert not ImportJob.objects.exists()
     assert not (settings.MEDIA_ROOT / "imports").exists()
+    assert not (Path(settings.PRIVATE_MEDIA_ROOT) / "imports").exists()
 
 
 def test_a_file_over_the_size_limit_is_refused(world, client_for, monkeypatch):
@@ -140,7 +144,7 @@ def test_a_file_over_the_size_limit_is_refused(world, client_for, monkeypatch):
 def test_running_imports_in_the_task_and_reports_rejected_lines(world, client_for, settings):
     client = client_for("advisor_a")
     job = upload(client, world, csv_file([GOOD[0], BAD, GOOD[1]]))
-    stored = settings.MEDIA_ROOT / job.file.name
+    stored = Path(settings.PRIVATE_MEDIA_ROOT) / job.file.name
     assert stored.exists()
 
     job = run(client, job, "valid_only", **{"Remarque du salon": "notes"})
@@ -187,10 +191,10 @@ def test_all_or_nothing_with_a_bad_row_writes_nothing(world, client_for):
 
 def test_the_mapping_chosen_is_the_one_imported(world, client_for):
     client = client_for("advisor_a")
-    job = upload(client, world, csv_file(GOOD, headers=["Prénom", "Nom", "Adresse électronique", "Tél", "Ville", "X"]))
-    assert "Adresse électronique" not in job.mapping
+    job = upload(client, world, csv_file(GOOD, headers=["Prénom", "Nom", "Où le joindre", "Tél", "Ville", "X"]))
+    assert job.mapping["Où le joindre"] == "keep"  # not recognised: kept in the notes unless a field is chosen
 
-    run(client, job, "all_or_nothing", **{"Adresse électronique": "email", "Ville": ""})
+    run(client, job, "all_or_nothing", **{"Où le joindre": "email", "Ville": ""})
 
     helene = Person.objects.get(first_name="Hélène")
     assert helene.email == "helene@example.fr"
@@ -285,10 +289,10 @@ def test_a_failed_import_says_why_and_deletes_the_file(world, client_for, settin
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("sohosolo.prospects.importing.import_prospects", broken)
+    monkeypatch.setattr("sohosolo.prospects.tasks.import_prospects", broken)  # as the task calls it
     client = client_for("advisor_a")
     job = upload(client, world, csv_file(GOOD))
-    stored = settings.MEDIA_ROOT / job.file.name
+    stored = Path(settings.PRIVATE_MEDIA_ROOT) / job.file.name
 
     job = run(client, job, "all_or_nothing")
 
@@ -357,7 +361,7 @@ def test_advisor_of_another_territory_gets_404_on_the_import_pages(world, client
 def test_cancelling_deletes_the_file_and_the_job(world, client_for, settings):
     client = client_for("advisor_a")
     job = upload(client, world, csv_file(GOOD))
-    stored = settings.MEDIA_ROOT / job.file.name
+    stored = Path(settings.PRIVATE_MEDIA_ROOT) / job.file.name
 
     response = client.post(job_url("import_cancel", job))
 
@@ -395,8 +399,125 @@ def test_periodic_clean_up_deletes_files_of_imports_never_run_and_fails_stuck_on
     ImportJob.objects.filter(pk=forgotten.pk).update(created_at=old)
     ImportJob.objects.filter(pk=stuck.pk).update(created_at=old, queued_at=old)
     path = forgotten.file.path
-    assert clean_up_imports.call() == {"abandoned": 1, "stuck": 1}
+    assert clean_up_imports.call() == {"abandoned": 1, "stuck": 1, "rejected_rows_deleted": 0}
     forgotten.refresh_from_db()
     fresh.refresh_from_db()
     assert forgotten.status == "failed" and not forgotten.file and not os.path.exists(path)
     assert fresh.status == "uploaded"
+
+
+TEAM_HEADERS = ["Prénom", "Nom", "E-mail", "Étape", "Activité", "Origine du contact", "Conseiller"]
+TEAM_ROWS = [
+    ["Hélène", "Léger", "helene@example.fr", "En veille", "Télétravail salarié", "Réunion d'information", "J. Advisor"],
+    ["Tom", "Baker", "tom@example.co.uk", "Suivi", "Consultant en informatique", "Réunion d'information", "P. Nobody"],
+    ["Léa", "Roux", "lea@example.fr", "En veille", "Consultant en informatique", "Salon", ""],
+]
+
+
+def value_field(page: str, value: str) -> str:
+    """The name of the value table's field for a value of the file (its label says the value)."""
+    marker = f"« {escape(value)} » importé comme"
+    assert marker in page, value
+    label = page.split(marker)[0].rsplit('<label class="visually-hidden" for="id_', 1)[1]
+    return label.split('"', 1)[0]
+
+
+def value_row(page: str, value: str) -> str:
+    return page.split(f'<th scope="row">{escape(value)}</th>')[1].split("</tr>")[0]
+
+
+def test_the_value_table_suggests_a_choice_for_each_value_and_a_change_is_applied_and_remembered(world, client_for):
+    client = client_for("advisor_a")
+    job = upload(client, world, csv_file(TEAM_ROWS, headers=TEAM_HEADERS))
+
+    page = client.get(job_url("import_mapping", job)).content.decode()
+
+    # Every distinct value, its count and the choice it seems to mean: sure ones chosen, unsure ones to check.
+    assert "Valeurs des colonnes" in page
+    stage = value_field(page, "En veille")
+    assert '<option value="on_hold" selected>' in page.split(f'name="{stage}"')[1].split("</select>")[0]
+    advisor = value_field(page, "J. Advisor")
+    chosen = page.split(f'name="{advisor}"')[1].split("</select>")[0]
+    assert f'<option value="{world.users["advisor_a"].pk}" selected>' in chosen
+    assert "suggestion, à vérifier" in value_row(page, "Consultant en informatique")
+    assert "non reconnu" in value_row(page, "P. Nobody")
+    assert "à vérifier" not in value_row(page, "En veille")
+
+    # The team says « Réunion d'information » is their partner's meetings: the choice is applied…
+    meeting = value_field(page, "Réunion d'information")
+    data = {"mode": "valid_only", "action": "run", meeting: "partner"}
+    data[value_field(page, "Consultant en informatique")] = "consulting"  # the suggestion, confirmed
+    for index, header in enumerate(TEAM_HEADERS):
+        data[f"column_{index}"] = job.mapping.get(header) or ""
+    response = client.post(job_url("import_mapping", job), data)
+    assert response.status_code == 302, response.context["form"].errors
+    helene = Household.objects.get(members__email="helene@example.fr")
+    tom = Household.objects.get(members__email="tom@example.co.uk")
+    assert (helene.source, helene.stage, helene.activity) == ("partner", "on_hold", "remote_employee")
+    assert helene.advisor == world.users["advisor_a"]
+    assert tom.source == "partner" and tom.advisor is None and "P. Nobody" in tom.notes
+    assert tom.activity == "consulting"
+
+    # … and remembered: the next file with these headers starts from it.
+    ImportJob.objects.all().delete()
+    job = upload(client, world, csv_file(TEAM_ROWS[:1], headers=TEAM_HEADERS))
+    assert job.values == {
+        "Origine du contact": {"Réunion d'information": "partner"},
+        "Activité": {"Consultant en informatique": "consulting"},
+    }
+    page = client.get(job_url("import_mapping", job)).content.decode()
+    meeting = value_field(page, "Réunion d'information")
+    assert '<option value="partner" selected>' in page.split(f'name="{meeting}"')[1].split("</select>")[0]
+
+
+def test_a_value_mapped_to_nothing_is_kept_in_the_notes(world, client_for):
+    client = client_for("advisor_a")
+    job = upload(client, world, csv_file(TEAM_ROWS[:1], headers=TEAM_HEADERS))
+    page = client.get(job_url("import_mapping", job)).content.decode()
+    data = {"mode": "valid_only", "action": "run", value_field(page, "Télétravail salarié"): ""}
+    for index, header in enumerate(TEAM_HEADERS):
+        data[f"column_{index}"] = job.mapping.get(header) or ""
+
+    client.post(job_url("import_mapping", job), data)
+
+    helene = Household.objects.get()
+    assert helene.activity == ""
+    assert "Activité : Télétravail salarié" in helene.notes
+
+
+def test_the_rejected_rows_download_as_a_spreadsheet_to_fix(world, client_for):
+    client = client_for("advisor_a")
+    job = run(client, upload(client, world, csv_file([GOOD[0], BAD])), "valid_only")
+
+    page = client.get(job_url("import_job", job)).content.decode()
+    assert "Rejets par motif" in page and "Adresse e-mail non valide" in page
+    response = client.get(reverse("prospects:import_rejected", args=[job.territory.code, job.pk, "csv"]))
+
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert header == [*HEADERS, "Ligne dans le fichier", "Motif du rejet"]
+    assert row[:6] == BAD and row[6] == "3" and "pas-une-adresse" in row[7]
+    assert ActionLog.objects.filter(action="prospects.import_rejected_exported", object_id=str(job.pk)).exists()
+    assert client.get(reverse("prospects:import_rejected", args=[job.territory.code, job.pk, "pdf"])).status_code == 404
+    other = client_for("advisor_b").get(reverse("prospects:import_rejected", args=[job.territory.code, job.pk, "csv"]))
+    assert other.status_code == 404
+
+
+def test_the_rejected_rows_are_deleted_a_month_after_the_import(world, client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sohosolo.prospects.tasks import clean_up_imports
+
+    client = client_for("advisor_a")
+    job = run(client, upload(client, world, csv_file([GOOD[0], BAD])), "valid_only")
+    ImportJob.objects.filter(pk=job.pk).update(finished_at=timezone.now() - timedelta(days=31))
+
+    assert clean_up_imports.call()["rejected_rows_deleted"] == 1
+
+    job.refresh_from_db()
+    assert "rejected_rows" not in job.report and job.report["created"] == 1 and len(job.report["rejected"]) == 1
+    url = reverse("prospects:import_rejected", args=[job.territory.code, job.pk, "csv"])
+    assert client.get(url).status_code == 404
+    assert clean_up_imports.call()["rejected_rows_deleted"] == 0

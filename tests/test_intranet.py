@@ -10,9 +10,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from sohosolo.audit.models import ActionLog
 from sohosolo.intranet.markdown import render_markdown
 from sohosolo.intranet.models import Audience, Document, Post, Reply, Space, Thread
-from sohosolo.privacy.models import ActionLog
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ from django.core import mail
 from django.urls import reverse
 
 from sohosolo.accounts.models import RoleKind
+from sohosolo.audit.models import ActionLog
 from sohosolo.intranet.models import NoticeMessage, NoticeRequest
-from sohosolo.privacy.models import ActionLog
 from tests.conftest import make_user
 
 

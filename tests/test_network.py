@@ -20,36 +20,25 @@ from sohosolo.network import services
 from sohosolo.network.models import Answer, CheckIn, Introduction, MemberProfile, Partner, PartnerContact, Skill
 from sohosolo.network.stats import club_size
 from sohosolo.network.tasks import send_check_in_reminders, send_membership_reminders
-from sohosolo.privacy.consents import record_consents
 from sohosolo.privacy.personal_data import collect_household_data, erase_household_data
-from sohosolo.prospects.models import Household, Interaction, Person
+from sohosolo.prospects.models import Household, Interaction
 from sohosolo.prospects.services import settle_household
 from sohosolo.territory.models import Commune
 from tests.conftest import make_user
+from tests.factories import make_household
 
 pytestmark = pytest.mark.django_db
 
 
-def make_household(world, email="helene.durand@example.fr", language="fr", **fields) -> Household:
-    household = Household.objects.create(
-        territory=world.territory_a,
-        language=language,
-        activity="freelancer",
-        sector="Graphisme",
-        project="Secret project: we want to open a bakery",
-        notes="Team's private note: budget is tight",
-        **fields,
-    )
-    Person.objects.create(
-        household=household,
-        is_main_contact=True,
-        first_name="Hélène",
-        last_name="Durand",
-        email=email,
-        phone="06 12 34 56 78",
-    )
-    record_consents(household, {"follow_up": True, "sharing": True}, language, source="test")
-    return household
+# The prospect of these tests: a project and a note of the team that the club must never show; sharing consented.
+PROSPECT = {
+    "last_name": "Durand",
+    "activity": "freelancer",
+    "sector": "Graphisme",
+    "project": "Secret project: we want to open a bakery",
+    "notes": "Team's private note: budget is tight",
+    "sharing": True,
+}
 
 
 def member_profile(world, user=None, visibility=MemberProfile.Visibility.PUBLIC, **fields) -> MemberProfile:
@@ -78,7 +67,7 @@ def path_of(url: str) -> str:
 def test_settled_household_invitation_leads_to_a_member_profile_visible_per_its_visibility(
     world, client, client_for, django_capture_on_commit_callbacks, visibility, anonymous_sees, member_sees
 ):
-    household = make_household(world, language="en")
+    household = make_household(world.territory_a, **PROSPECT, language="en")
     lectoure = Commune.objects.get(pk="32208")
     with django_capture_on_commit_callbacks(execute=True):
         settle_household(household, lectoure, date(2026, 9, 1), 2, world.users["advisor_a"])
@@ -131,7 +120,7 @@ def test_settled_household_invitation_leads_to_a_member_profile_visible_per_its_
 
 
 def test_settling_again_does_not_invite_twice(world, django_capture_on_commit_callbacks):
-    household = make_household(world)
+    household = make_household(world.territory_a, **PROSPECT)
     commune = Commune.objects.get(pk="32208")
     services.invite_settled_household(household, world.users["advisor_a"])
     services.invite_settled_household(household, world.users["advisor_a"])
@@ -143,7 +132,7 @@ def test_settling_again_does_not_invite_twice(world, django_capture_on_commit_ca
 
 def test_existing_member_is_not_invited_again(world):
     member_profile(world)
-    household = make_household(world, email="member@example.fr")
+    household = make_household(world.territory_a, **PROSPECT, email="member@example.fr")
     assert services.invite_settled_household(household, None) is None
     assert not mail.outbox
 
@@ -349,7 +338,7 @@ def test_staff_create_a_partner_with_contacts_and_give_one_an_account(world, cli
 
 def test_introduction_accepted_by_both_sides_shows_in_timeline_and_member_list(world, client, client_for):
     profile = member_profile(world)  # the member persona reads English
-    household = make_household(world)
+    household = make_household(world.territory_a, **PROSPECT)
     response = client_for("advisor_a").post(
         reverse("network:introduce", args=["gers", household.pk]),
         {"kind": "introduction", "member": profile.pk, "purpose": "Talk about freelancing in the Gers"},
@@ -388,7 +377,7 @@ def test_introduction_accepted_by_both_sides_shows_in_timeline_and_member_list(w
 
 def test_member_never_sees_prospect_files(world, client_for):
     profile = member_profile(world)
-    household = make_household(world)
+    household = make_household(world.territory_a, **PROSPECT)
     household.villages_of_interest.add(world.village_a1)
     services.propose_introduction(
         household, actor=world.users["advisor_a"], kind="introduction", purpose="x", member=profile
@@ -411,7 +400,7 @@ def test_partner_sees_only_introductions_addressed_to_it(world, client_for):
     mine = Partner.objects.create(territory=world.territory_a, name="Compta Plus", kind="accountant", services="x")
     PartnerContact.objects.create(partner=mine, full_name="Nathalie", email="n@compta.fr", user=world.users["partner"])
     other = Partner.objects.create(territory=world.territory_a, name="Other Bank", kind="bank", services="x")
-    household = make_household(world)
+    household = make_household(world.territory_a, **PROSPECT)
     addressed = services.propose_introduction(
         household, actor=world.users["advisor_a"], kind="introduction", purpose="Accounts", partner=mine
     )
@@ -429,7 +418,7 @@ def test_partner_sees_only_introductions_addressed_to_it(world, client_for):
 
 def test_prospect_declines_and_nothing_is_shared(world, client):
     profile = member_profile(world)
-    household = make_household(world)
+    household = make_household(world.territory_a, **PROSPECT)
     introduction = services.propose_introduction(
         household, actor=world.users["advisor_a"], kind="introduction", purpose="x", member=profile
     )
@@ -442,7 +431,7 @@ def test_prospect_declines_and_nothing_is_shared(world, client):
 
 def test_mentoring_needs_a_mentor_and_lasts_months_with_check_ins(world, client, client_for):
     profile = member_profile(world)
-    household = make_household(world)
+    household = make_household(world.territory_a, **PROSPECT)
     advisor = client_for("advisor_a")
     url = reverse("network:introduce", args=["gers", household.pk])
     response = advisor.post(url, {"kind": "mentoring", "member": profile.pk, "purpose": "Settle in", "months": 6})
@@ -478,7 +467,7 @@ def test_mentoring_needs_a_mentor_and_lasts_months_with_check_ins(world, client,
 
 def test_advisor_records_meeting_and_outcome(world, client_for):
     profile = member_profile(world)
-    household = make_household(world)
+    household = make_household(world.territory_a, **PROSPECT)
     introduction = services.propose_introduction(
         household, actor=world.users["advisor_a"], kind="introduction", purpose="x", member=profile
     )
@@ -525,7 +514,7 @@ def test_club_size_counts_members_on_a_date(world):
 
 def test_household_introductions_are_exported_and_erased(world):
     profile = member_profile(world)
-    household = make_household(world)
+    household = make_household(world.territory_a, **PROSPECT)
     introduction = services.propose_introduction(
         household, actor=world.users["advisor_a"], kind="introduction", purpose="Talk", member=profile
     )
@@ -557,7 +546,7 @@ def test_introduction_lists_run_a_bounded_number_of_queries(world, client_for, d
     partner = Partner.objects.create(territory=world.territory_a, name="Compta", kind="accountant", services="x")
     PartnerContact.objects.create(partner=partner, full_name="N", user=world.users["partner"])
     for i in range(12):
-        household = make_household(world, email=f"p{i}@example.fr")
+        household = make_household(world.territory_a, **PROSPECT, email=f"p{i}@example.fr")
         Introduction.objects.create(territory=world.territory_a, household=household, member=profile, purpose="a")
         Introduction.objects.create(territory=world.territory_a, household=household, partner=partner, purpose="b")
     staff, member, partner_client = client_for("advisor_a"), client_for("member"), client_for("partner")
@@ -573,7 +562,7 @@ def test_introduction_lists_run_a_bounded_number_of_queries(world, client_for, d
 
 def test_prospect_file_lists_its_introductions_in_one_query(world, client_for):
     profile = member_profile(world)
-    household = make_household(world)
+    household = make_household(world.territory_a, **PROSPECT)
     client = client_for("advisor_a")
     client.get(household.get_absolute_url())  # warm up the session
     with CaptureQueriesContext(connection) as before:
@@ -591,7 +580,7 @@ def test_prospect_file_lists_its_introductions_in_one_query(world, client_for):
 
 def test_prospect_link_after_the_other_side_declined_says_it_is_closed(world, client):
     profile = member_profile(world)
-    household = make_household(world)
+    household = make_household(world.territory_a, **PROSPECT)
     introduction = services.propose_introduction(
         household, actor=world.users["advisor_a"], kind="introduction", purpose="x", member=profile
     )
@@ -605,7 +594,7 @@ def test_prospect_link_after_the_other_side_declined_says_it_is_closed(world, cl
 
 def test_renewing_a_membership_is_a_contact_with_the_settled_file(world):
     """The retention job counts the club: an active member's file does not go stale."""
-    household = make_household(world, last_contact_on=date(2020, 1, 1))
+    household = make_household(world.territory_a, **PROSPECT, last_contact_on=date(2020, 1, 1))
     profile = member_profile(world, household=household, renewal_on=date(2021, 1, 1))
     services.renew_membership(profile, world.users["manager_a"])
     household.refresh_from_db()
@@ -614,6 +603,6 @@ def test_renewing_a_membership_is_a_contact_with_the_settled_file(world):
 
 def test_introducing_to_a_village_committee_goes_through_a_referral(world, client_for):
     """Introductions are to members and partners; the page sends a village's committee to the referral."""
-    household = make_household(world)
+    household = make_household(world.territory_a, **PROSPECT)
     page = client_for("advisor_a").get(reverse("network:introduce", args=["gers", household.pk])).content.decode()
     assert reverse("committees:refer", args=["gers", household.pk]) in page

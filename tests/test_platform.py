@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from sohosolo.demo import DEMO_LOGINS, DEMO_PASSWORD
+from sohosolo.accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
 from sohosolo.lib.emails import send_email
 from sohosolo.models import PeriodicJobRun
 from sohosolo.tasks import PERIODIC_JOBS, enqueue_due_jobs
@@ -259,3 +259,42 @@ def test_home_page_figures_are_counted_from_the_database(world, django_assert_ma
     assert [int(n) for n in re.findall(r"<dd>(\d+)</dd>", page)] == [3, 2, 1, 2]
     with django_assert_max_num_queries(1):  # cached: the session-less public page costs no count afterwards
         Client().get("/")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "refused"),
+    [("DEBUG", "flase", "is not a yes/no value"), ("DEMO_MODE", "ture", "is not a yes/no value"),
+     ("TASK_RESULTS_KEEP_DAYS", "two weeks", "is not a whole number")],
+)  # fmt: skip
+def test_a_typo_in_a_setting_stops_the_start_up_with_a_clear_message(name, value, refused):
+    """A yes/no setting written wrong is refused, not read as "no" (DEBUG=flase would quietly mean production)."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DEMO_MODE", "TASK_RESULTS_KEEP_DAYS")}
+    run = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=django_settings.BASE_DIR,
+        env=clean | {"DJANGO_SETTINGS_MODULE": "sohosolo.settings", name: value},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode != 0
+    assert "ImproperlyConfigured" in run.stderr and f"{name}={value!r} {refused}" in run.stderr
+
+
+@pytest.mark.parametrize(("value", "read"), [("TRUE", "True"), (" yes ", "True"), ("oui", "True"), ("0", "False"),
+                                             ("Off", "False"), ("", "False")])  # fmt: skip
+def test_yes_and_no_are_read_in_every_usual_spelling(value, read):
+    clean = {k: v for k, v in os.environ.items() if k != "DEMO_MODE"}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.DEMO_MODE)",
+        ],
+        cwd=django_settings.BASE_DIR,
+        env=clean | {"DJANGO_SETTINGS_MODULE": "sohosolo.settings", "DEMO_MODE": value},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.stdout.strip() == read, run.stderr

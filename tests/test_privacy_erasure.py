@@ -10,7 +10,8 @@ from django.db.models import Count, Sum
 from django.db.models.functions import ExtractYear
 from django.test import Client
 
-from sohosolo.privacy.models import ActionLog, Consent, RightsRequest
+from sohosolo.audit.models import ActionLog
+from sohosolo.privacy.models import Consent, RightsRequest
 from sohosolo.privacy.personal_data import erase_household_data
 from sohosolo.privacy.services import anonymise_household, create_rights_request
 from sohosolo.prospects.models import Household, ImportJob, Person

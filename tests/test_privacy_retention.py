@@ -12,7 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from sohosolo.accounts.models import User
-from sohosolo.privacy.models import AccountNotice, ActionLog, RetentionNotice, RightsRequest
+from sohosolo.audit.models import ActionLog
+from sohosolo.privacy.models import AccountNotice, RetentionNotice, RightsRequest
 from sohosolo.privacy.tasks import (
     apply_account_retention,
     apply_prospect_retention,

@@ -9,8 +9,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from sohosolo.privacy.audit import log_action
-from sohosolo.privacy.models import ActionLog, RightsRequest, one_month_after
+from sohosolo.audit.log import log_action
+from sohosolo.audit.models import ActionLog
+from sohosolo.privacy.models import RightsRequest, one_month_after
 from sohosolo.prospects.models import Household
 from tests.privacy_helpers import EMAIL, full_household
 

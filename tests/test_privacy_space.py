@@ -10,8 +10,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from sohosolo.audit.models import ActionLog
 from sohosolo.privacy.consents import has_consent
-from sohosolo.privacy.models import ActionLog, PersonalSpaceLink, RightsRequest, one_month_after
+from sohosolo.privacy.models import PersonalSpaceLink, RightsRequest, one_month_after
 from sohosolo.privacy.personal_data import SpaceItem, personal_space_items
 from tests.privacy_helpers import EMAIL, NAME_FIRST, NAME_LAST, full_household, link_from, open_space
 

@@ -18,7 +18,7 @@ from faker import Faker
 from sohosolo.accounts.models import User
 from sohosolo.demo import demo_instant
 from sohosolo.privacy.models import Consent
-from sohosolo.prospects.demo import CONSENT_SOURCE, followed_at, load_prospects
+from sohosolo.prospects.demo import CONSENT_SOURCE, load_prospects
 from sohosolo.prospects.models import FOLLOWED_STAGES, FollowUp, Household, Interaction, Person, Stage
 from sohosolo.territory.models import Commune, Territory, Village
 
@@ -73,13 +73,13 @@ def figures(territory: Territory, year: int) -> tuple[int, int, int, int]:
         households.filter(first_contact_on__year=year).count(),
         settled["n"],
         settled["people"] or 0,
-        followed_at(territory, date(year, 12, 31)).count(),
+        households.followed_at(date(year, 12, 31)).count(),
     )
 
 
 def followed_by_hand(territory: Territory, day: date) -> int:
-    """The same count as followed_at, read another way: a file is followed from its first contact until the date it
-    was settled (settled_on) or dropped or put on hold (the date of its "stage" entry)."""
+    """The same count as Household.objects.followed_at (the dashboard's), read another way: a file is followed from
+    its first contact until the date it was settled (settled_on) or dropped or put on hold (its "stage" entry)."""
     stage_entries = Interaction.objects.filter(household__territory=territory, kind=Interaction.Kind.STAGE)
     closings = dict(stage_entries.values_list("household_id", "occurred_at"))
     count = 0
@@ -132,11 +132,17 @@ def test_the_same_seed_gives_the_same_households(gers):
 
 def test_the_whole_gers_from_2008_to_today(gers):
     territory, advisors = gers
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     counts = load(territory, advisors)
-    elapsed = time.perf_counter() - started
-    print(f"\nThe Gers, 2008–{TODAY:%Y}: {counts} in {elapsed:.1f} s")
-    assert elapsed < 20
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    print(f"\nThe Gers, 2008–{TODAY:%Y}: {counts} in {elapsed:.1f} s ({cpu:.1f} s of this process's CPU)")
+    # Measured on an idle 2-core machine: 8 s on SQLite, 12 s on PostgreSQL (8 s of it this process) one day, 15.6 s
+    # on SQLite on the same machine another day (and 16.6 s in CI): this machine's speed alone varies twofold, so the
+    # budget is a loose bound against a change of order (saving rows one at a time takes minutes), not a benchmark.
+    # It is on this process's CPU, which other work on a busy CI machine stretches less than the wall clock; the wall
+    # clock keeps a loose bound for the database's side. The query count of the first test keeps the inserts in bulk.
+    assert cpu < 45
+    assert elapsed < 90
     households = Household.objects.filter(territory=territory)
     assert 5000 <= counts["households"] == households.count() <= 6500
     assert counts["interactions"] == Interaction.objects.count()

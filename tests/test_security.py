@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from sohosolo.accounts.models import RoleKind
 from sohosolo.accounts.security import CONFIRMED_AT, SEEN_AT, SIGNED_IN_AT, new_recovery_codes
 from sohosolo.accounts.security_views import current_code
-from sohosolo.privacy.models import ActionLog
+from sohosolo.audit.models import ActionLog
 from tests.conftest import PASSWORD, load_demo_of_the_tests
 from tests.test_permissions import EXPECTED
 from tests.test_permissions import world_with_admin as world_with_admin  # the matrix's world, a fixture
@@ -221,6 +221,25 @@ def test_wrong_codes_are_throttled_per_account_then_even_the_right_one_is_refuse
     sign_in(other, advisor.email)
     assert other.post(VERIFY, {"code": current_code(device)}).status_code == 429
     assert other.get("/espace/").status_code == 302
+
+
+def test_a_colleagues_wrong_codes_from_the_same_address_lock_out_nobody_else(world, settings):
+    """The code step is locked per account: a member failing their codes behind the team's proxy does not lock
+    the staff's code step."""
+    settings.PROXY_COUNT = 1
+    member, advisor = world.users["member"], world.users["advisor_a"]
+    own = app_for(member)
+    behind_the_proxy = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.5"}
+    client = Client(**behind_the_proxy)
+    sign_in(client, member.email)
+    for _attempt in range(settings.TWO_FACTOR_FAILURE_LIMIT):
+        TOTPDevice.objects.filter(pk=own.pk).update(throttling_failure_count=0)
+        client.post(VERIFY, {"code": "000000"})
+    assert client.post(VERIFY, {"code": current_code(own)}).status_code == 429
+    device = app_for(advisor)
+    colleague = Client(**behind_the_proxy)
+    sign_in(colleague, advisor.email)
+    assert colleague.post(VERIFY, {"code": current_code(device)}).status_code == 302
 
 
 def test_the_device_itself_slows_down_guessing(world):
@@ -590,3 +609,24 @@ def test_an_invited_advisor_sets_up_two_factor_sign_in_right_after_activating_th
     assert client.post(link, form).status_code == 302
     response = client.get("/espace/")
     assert response.status_code == 302 and response["Location"].startswith(SETUP)
+
+
+def test_a_village_number_too_large_for_the_database_is_a_form_error_not_a_server_error(world):
+    client = Client(raise_request_exception=False)
+    response = client.post(
+        reverse("prospects:apply", args=[world.territory_a.code]),
+        {"villages": "99999999999999999999999999", "first_name": "Ana", "email": "ana@example.fr"},
+    )
+    assert response.status_code == 400
+    assert "villages" in response.context["form"].errors
+
+
+def test_a_search_of_fifty_thousand_characters_answers(world, client_for):
+    from tests.factories import make_household
+
+    make_household(world.territory_a)
+    words = " ".join(f"mot{i}" for i in range(10_000))[:50_000]
+    response = client_for("advisor_a").get(reverse("prospects:list", args=[world.territory_a.code]), {"q": words})
+    assert response.status_code == 200
+    intranet = client_for("member").get(reverse("intranet:document_list", args=[world.territory_a.code]), {"q": words})
+    assert intranet.status_code == 200

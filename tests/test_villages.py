@@ -13,8 +13,8 @@ from django.urls import reverse
 from PIL import Image
 
 from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
+from sohosolo.audit.models import ActionLog
 from sohosolo.lib.geo import distance_km
-from sohosolo.privacy.models import ActionLog
 from sohosolo.territory.models import Hub, Village, VillagePhoto
 from tests.conftest import load_demo_of_the_tests
 

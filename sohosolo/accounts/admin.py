@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sohosolo.accounts.models import Invitation, Role, User
 from sohosolo.accounts.security import recent_authentication_required
-from sohosolo.privacy.audit import log_action
+from sohosolo.audit.log import log_action
 
 
 class RoleInline(admin.TabularInline):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sohosolo.accounts.models import RoleKind, User
 from sohosolo.accounts.services import invite, is_deactivated
+from sohosolo.lib import forms as choice_fields
 from sohosolo.lib.emails import send_email_to_user
 from sohosolo.territory.models import Territory, Village
 
@@ -93,7 +94,7 @@ class InvitationForm(forms.Form):
         label=_("Role"),
         choices=[(k.value, k.label) for k in RoleKind if k != RoleKind.PLATFORM_ADMIN],
     )
-    village = forms.ModelChoiceField(
+    village = choice_fields.ModelChoiceField(
         label=_("Partner village"),
         queryset=Village.objects.none(),
         required=False,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -79,9 +81,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def scope(self):
-        """What this user may see, computed once per request (see sohosolo.accounts.scopes)."""
-        from sohosolo.accounts.scopes import Scope
-
+        """What this user may see, computed once per request (the helpers that use it: sohosolo.accounts.scopes)."""
         if not hasattr(self, "_scope_cache"):
             self._scope_cache = Scope.for_user(self)
         return self._scope_cache
@@ -97,6 +97,64 @@ class RoleKind(models.TextChoices):
 
 
 STAFF_ROLES = (RoleKind.MANAGER, RoleKind.ADVISOR)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The roles of one user, flattened into sets of ids (one query, cached on the user for the request)."""
+
+    is_admin: bool = False
+    managed_territory_ids: frozenset[int] = field(default_factory=frozenset)
+    advised_territory_ids: frozenset[int] = field(default_factory=frozenset)
+    volunteer_village_ids: frozenset[int] = field(default_factory=frozenset)
+    member_territory_ids: frozenset[int] = field(default_factory=frozenset)
+    partner_territory_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @classmethod
+    def for_user(cls, user) -> Scope:
+        if not user.is_authenticated or not user.is_active:
+            return cls()
+        sets: dict[str, set[int]] = {kind: set() for kind in RoleKind.values}
+        is_admin = user.is_superuser
+        for kind, territory_id, village_id in user.roles.values_list("kind", "territory_id", "village_id"):
+            if kind == RoleKind.PLATFORM_ADMIN:
+                is_admin = True
+            elif kind == RoleKind.VOLUNTEER:
+                sets[kind].add(village_id)
+            else:
+                sets[kind].add(territory_id)
+        return cls(
+            is_admin=is_admin,
+            managed_territory_ids=frozenset(sets[RoleKind.MANAGER]),
+            advised_territory_ids=frozenset(sets[RoleKind.ADVISOR]),
+            volunteer_village_ids=frozenset(sets[RoleKind.VOLUNTEER]),
+            member_territory_ids=frozenset(sets[RoleKind.MEMBER]),
+            partner_territory_ids=frozenset(sets[RoleKind.PARTNER]),
+        )
+
+    @property
+    def staff_territory_ids(self) -> frozenset[int]:
+        """Territories whose programme team the user belongs to (managers and advisors)."""
+        return self.managed_territory_ids | self.advised_territory_ids
+
+    @property
+    def is_staff(self) -> bool:
+        return self.is_admin or bool(self.staff_territory_ids)
+
+    @property
+    def has_any_role(self) -> bool:
+        return self.is_staff or bool(
+            self.volunteer_village_ids or self.member_territory_ids or self.partner_territory_ids
+        )
+
+    def can_see_territory(self, territory_id: int) -> bool:
+        return self.is_admin or territory_id in self.staff_territory_ids
+
+    def can_manage_territory(self, territory_id: int) -> bool:
+        return self.is_admin or territory_id in self.managed_territory_ids
+
+    def can_see_village(self, village: Village) -> bool:
+        return self.can_see_territory(village.territory_id) or village.pk in self.volunteer_village_ids
 
 
 class CommitteeFunction(models.TextChoices):

@@ -13,7 +13,6 @@ Outsiders get 404, so that they learn nothing of what exists; a user who may see
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -21,67 +20,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
+from sohosolo.accounts.models import Scope
 from sohosolo.territory.models import Territory, Village
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The roles of one user, flattened into sets of ids (one query, cached on the user for the request)."""
-
-    is_admin: bool = False
-    managed_territory_ids: frozenset[int] = field(default_factory=frozenset)
-    advised_territory_ids: frozenset[int] = field(default_factory=frozenset)
-    volunteer_village_ids: frozenset[int] = field(default_factory=frozenset)
-    member_territory_ids: frozenset[int] = field(default_factory=frozenset)
-    partner_territory_ids: frozenset[int] = field(default_factory=frozenset)
-
-    @classmethod
-    def for_user(cls, user) -> Scope:
-        from sohosolo.accounts.models import RoleKind
-
-        if not user.is_authenticated or not user.is_active:
-            return cls()
-        sets: dict[str, set[int]] = {kind: set() for kind in RoleKind.values}
-        is_admin = user.is_superuser
-        for kind, territory_id, village_id in user.roles.values_list("kind", "territory_id", "village_id"):
-            if kind == RoleKind.PLATFORM_ADMIN:
-                is_admin = True
-            elif kind == RoleKind.VOLUNTEER:
-                sets[kind].add(village_id)
-            else:
-                sets[kind].add(territory_id)
-        return cls(
-            is_admin=is_admin,
-            managed_territory_ids=frozenset(sets[RoleKind.MANAGER]),
-            advised_territory_ids=frozenset(sets[RoleKind.ADVISOR]),
-            volunteer_village_ids=frozenset(sets[RoleKind.VOLUNTEER]),
-            member_territory_ids=frozenset(sets[RoleKind.MEMBER]),
-            partner_territory_ids=frozenset(sets[RoleKind.PARTNER]),
-        )
-
-    @property
-    def staff_territory_ids(self) -> frozenset[int]:
-        """Territories whose programme team the user belongs to (managers and advisors)."""
-        return self.managed_territory_ids | self.advised_territory_ids
-
-    @property
-    def is_staff(self) -> bool:
-        return self.is_admin or bool(self.staff_territory_ids)
-
-    @property
-    def has_any_role(self) -> bool:
-        return self.is_staff or bool(
-            self.volunteer_village_ids or self.member_territory_ids or self.partner_territory_ids
-        )
-
-    def can_see_territory(self, territory_id: int) -> bool:
-        return self.is_admin or territory_id in self.staff_territory_ids
-
-    def can_manage_territory(self, territory_id: int) -> bool:
-        return self.is_admin or territory_id in self.managed_territory_ids
-
-    def can_see_village(self, village: Village) -> bool:
-        return self.can_see_territory(village.territory_id) or village.pk in self.volunteer_village_ids
 
 
 def scope_queryset(user, queryset: QuerySet, territory_field: str = "territory") -> QuerySet:

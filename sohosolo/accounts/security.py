@@ -63,10 +63,6 @@ def totp_device(user, confirmed: bool = True) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("-pk").first()
 
 
-def recovery_device(user) -> StaticDevice | None:
-    return StaticDevice.objects.filter(user=user).order_by("-pk").first()
-
-
 def remaining_recovery_codes(user) -> int:
     return StaticToken.objects.filter(device__user=user).count()
 
@@ -187,29 +183,6 @@ def password_reset_throttle(kind: str) -> Throttle:
     return Throttle(f"reset-{kind}", limit, 3600)
 
 
-def client_address(request: HttpRequest) -> str:
-    """The client's address as django-axes reads it (X-Forwarded-For only behind PROXY_COUNT proxies)."""
-    from axes.helpers import get_client_ip_address
-
-    return get_client_ip_address(request) or "unknown"
-
-
 def drop_second_factor(request: HttpRequest) -> None:
     request.session.pop(DEVICE_ID_SESSION_KEY, None)
     request.session[HAS_DEVICE] = False
-
-
-def sign_in_test_client(client, user):
-    """Sign a django.test.Client in as `user` as the sign-in pages would, past the second factor where the user needs
-    one (with their authenticator app, or a new one): for the tests and the measuring scripts (bin/bench-*)."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    if two_factor_required(user):
-        device = totp_device(user) or TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session[HAS_DEVICE] = True
-        session.save()
-    return client

@@ -13,8 +13,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sohosolo.accounts.models import Invitation, Role, User
+from sohosolo.audit.log import log_action
 from sohosolo.lib.emails import send_email_to_user
-from sohosolo.privacy.audit import log_action
 from sohosolo.territory.models import Territory, Village
 
 INVITATION_SALT = "sohosolo.accounts.invitation"

@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from sohosolo.accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
 from sohosolo.accounts.forms import (
     ActivationForm,
     EmailAuthenticationForm,
@@ -25,7 +26,6 @@ from sohosolo.accounts.models import Invitation, Role, RoleKind
 from sohosolo.accounts.scopes import get_territory_or_404, staff_required
 from sohosolo.accounts.security import (
     LANGUAGE_CHOSEN,
-    client_address,
     password_reset_throttle,
     recent_authentication_required,
     remaining_recovery_codes,
@@ -33,9 +33,9 @@ from sohosolo.accounts.security import (
     two_factor_required,
 )
 from sohosolo.accounts.services import accept_invitation, invitation_from_token
-from sohosolo.demo import DEMO_LOGINS, DEMO_PASSWORD
+from sohosolo.audit.log import log_action
+from sohosolo.lib.addresses import client_address
 from sohosolo.lib.i18n import in_language
-from sohosolo.privacy.audit import log_action
 
 
 def demo_context() -> dict:

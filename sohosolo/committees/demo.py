@@ -252,22 +252,24 @@ def load_committees(territory: Territory, rng: random.Random, today: date, now: 
     )
 
     by_commune = {v.commune_id: v for v in villages.values()}
-    settled = Household.objects.filter(
-        territory=territory,
-        stage=Stage.SETTLED,
-        settled_commune__in=list(by_commune),
-        settled_on__gte=today - timedelta(days=365 * CHECKLIST_YEARS),
-        anonymised_at__isnull=True,
-    ).order_by("pk")
+    settled = (
+        Household.objects.current()
+        .filter(
+            territory=territory,
+            stage=Stage.SETTLED,
+            settled_commune__in=list(by_commune),
+            settled_on__gte=today - timedelta(days=365 * CHECKLIST_YEARS),
+        )
+        .order_by("pk")
+    )
     settled = [h for h in settled if by_commune[h.settled_commune_id].pk not in quiet]
     # The persona volunteers' villages welcome at least one household that shares with them (the latest settled
     # there, even long ago), so that their demo space has a checklist to show.
     # (Only among the households the demo's retention job keeps: those in touch within the retention period.)
-    kept = Household.objects.filter(
+    kept = Household.objects.current().filter(
         territory=territory,
         stage=Stage.SETTLED,
         settled_on__isnull=False,
-        anonymised_at__isnull=True,
         last_contact_on__gte=today - relativedelta(years=territory.retention_years),
     )
     for village in villages.values():
@@ -329,14 +331,18 @@ def load_committees(territory: Territory, rng: random.Random, today: date, now: 
     Interaction.objects.bulk_create(interactions, batch_size=1000)
 
     # The welcome follow-ups of settling still open are offered to the committee.
-    open_follow_ups = FollowUp.objects.filter(
-        household__in=[c.household_id for c in checklists], done_at__isnull=True, due_on__gte=today - timedelta(days=60)
-    ).order_by("pk")
+    open_follow_ups = (
+        FollowUp.objects.filter(
+            household__in=[c.household_id for c in checklists], due_on__gte=today - timedelta(days=60)
+        )
+        .filter(is_welcome=True, done_at__isnull=True)
+        .order_by("pk")
+    )
     checklist_of = {c.household_id: c for c in checklists}
     offered = []
     for follow_up in open_follow_ups:
         checklist = checklist_of[follow_up.household_id]
-        if (follow_up.due_on - checklist.settled_on).days in (30, 182, 365):
+        if follow_up.due_on > checklist.settled_on:
             crew = volunteers.get(checklist.village_id, [])
             taker = rng.choice(crew) if crew and rng.random() < 0.4 else None
             offered.append(

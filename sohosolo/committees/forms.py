@@ -11,17 +11,18 @@ from django.utils.translation import gettext_lazy as _
 from sohosolo.committees.models import Availability, CommitteeFollowUp, Interest, Visit, VisitOutcome, WelcomeAction
 from sohosolo.committees.services import first_name, open_offers_of, volunteers_of
 from sohosolo.housing.models import Status, Tenure
+from sohosolo.lib import forms as choice_fields
 from sohosolo.prospects.models import Household
 from sohosolo.territory.models import Village
 
 
-class VolunteerChoiceField(forms.ModelMultipleChoiceField):
+class VolunteerChoiceField(choice_fields.ModelMultipleChoiceField):
     def label_from_instance(self, user) -> str:
         return user.full_name or user.email
 
 
 class ReferralForm(forms.Form):
-    villages = forms.ModelMultipleChoiceField(
+    villages = choice_fields.ModelMultipleChoiceField(
         label=_("Partner villages"),
         queryset=Village.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -59,7 +60,7 @@ def guide_label(user, availability: Availability | None) -> str:
     return _("%(name)s — can guide") % {"name": name}
 
 
-class OfferChoiceField(forms.ModelMultipleChoiceField):
+class OfferChoiceField(choice_fields.ModelMultipleChoiceField):
     """The village's open offers (available or reserved) as a checkbox list: title and price."""
 
     def __init__(self, queryset, **kwargs) -> None:
@@ -143,7 +144,7 @@ def household_villages(household: Household):
 class VisitVillageForm(forms.Form):
     """Step one of the advisor's visit: the village (sent by GET, so that it works without JavaScript)."""
 
-    village = forms.ModelChoiceField(
+    village = choice_fields.ModelChoiceField(
         label=_("Partner village"),
         queryset=Village.objects.none(),
         to_field_name="slug",
@@ -172,7 +173,9 @@ class HouseholdVisitForm(forms.Form):
     Guides and offers are only those of the chosen village: anything else posted is refused.
     """
 
-    village = forms.ModelChoiceField(queryset=Village.objects.none(), to_field_name="slug", widget=forms.HiddenInput)
+    village = choice_fields.ModelChoiceField(
+        queryset=Village.objects.none(), to_field_name="slug", widget=forms.HiddenInput
+    )
     starts_at = forms.DateTimeField(
         label=_("Date and time"), widget=forms.DateTimeInput({"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )

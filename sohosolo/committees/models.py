@@ -1,7 +1,7 @@
 """Welcome committees at work: referrals of prospects to a village, visits, the welcome of newcomers, availability.
 
-What a committee sees of a household always goes through `Household.objects.shared_with_village(village)`: the
-household's latest answer about sharing decides, so that a withdrawal hides it from every committee view at once.
+What a committee sees of a household always goes through `shared_with_village(village)`: the household's latest
+answer about sharing decides, so that a withdrawal hides it from every committee view at once.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sohosolo.prospects.models import FollowUp, Household
+from sohosolo.prospects.models import FOLLOWED_STAGES, FollowUp, Household, HouseholdQuerySet, Stage
 from sohosolo.territory.models import Village
 
 
@@ -248,3 +249,18 @@ class Availability(models.Model):
 
 
 QUIET_AFTER = timedelta(days=90)
+
+
+# What a committee may read of a shared file, besides the first name of its main contact and the family's size.
+SHARED_FIELDS = ["activity", "timeline", "tenure", "housing_type", "rooms", "village_size"]
+
+
+def shared_with_village(village: Village) -> HouseholdQuerySet:
+    """Files a village committee may see: the household consented to sharing and is interested in the village,
+    was referred to it by the team, or settled there (the welcome checklist)."""
+    concerned = (
+        Exists(Household.villages_of_interest.through.objects.filter(household=OuterRef("pk"), village=village))
+        | Exists(Referral.objects.filter(household=OuterRef("pk"), village=village))
+        | Exists(WelcomeChecklist.objects.filter(household=OuterRef("pk"), village=village))
+    )
+    return Household.objects.filter(concerned, stage__in=[*FOLLOWED_STAGES, Stage.SETTLED]).sharing_consented()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import formats, timezone
@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from sohosolo.accounts.models import CommitteeFunction, RoleKind, User
+from sohosolo.audit.log import log_action
 from sohosolo.committees.models import (
     WELCOME_ACTIONS,
     CommitteeFollowUp,
@@ -20,11 +21,9 @@ from sohosolo.committees.models import (
 )
 from sohosolo.housing.models import HousingOffer, Tenure
 from sohosolo.lib.emails import send_email_to_user
-from sohosolo.privacy.audit import log_action
 from sohosolo.privacy.consents import has_consent
 from sohosolo.privacy.models import Consent
 from sohosolo.prospects.models import Household, Interaction
-from sohosolo.prospects.services import WELCOME_FOLLOW_UPS
 from sohosolo.territory.models import Village
 
 
@@ -96,12 +95,10 @@ def refer_household(household: Household, villages: list[Village], note: str, ac
                 {"referral": referral, "village": village, "first_name": first_name(household)},
             )
     names = ", ".join(v.name for v in villages)
-    Interaction.objects.create(
-        household=household,
-        kind=Interaction.Kind.REFERRAL,
+    household.record(
+        Interaction.Kind.REFERRAL,
+        _("Referred to the welcome committee of %(villages)s.") % {"villages": names} + (f"\n{note}" if note else ""),
         author=actor,
-        summary=_("Referred to the welcome committee of %(villages)s.") % {"villages": names}
-        + (f"\n{note}" if note else ""),
         data={"referrals": [r.pk for r in referrals]},
     )
     log_action(actor, "prospect.referred", household, {"villages": [v.name for v in villages]})
@@ -119,17 +116,16 @@ def plan_visit(household: Household, village: Village, starts_at, guides, homes:
     )
     visit.guides.set(guides)
     visit.offers.set(offers)
-    Interaction.objects.create(
-        household=household,
-        kind=Interaction.Kind.NOTE,
-        author=actor,
-        summary=_("Visit of %(village)s planned on %(date)s, guided by %(guides)s.")
+    household.record(
+        Interaction.Kind.NOTE,
+        _("Visit of %(village)s planned on %(date)s, guided by %(guides)s.")
         % {
             "village": village.name,
             "date": local(starts_at),
             "guides": ", ".join(g.full_name for g in guides) or _("the committee"),
         }
         + homes_summary(offers),
+        author=actor,
         data={"visit": visit.pk, "offers": [o.pk for o in offers]},
     )
     log_action(
@@ -161,12 +157,11 @@ def record_visit(visit: Visit, outcome: str, interest: str, report: str, actor) 
         "interest": visit.get_interest_display() or "—",
     }
     offers = list(visit.offers.order_by("title", "pk"))
-    Interaction.objects.create(
-        household=visit.household,
-        kind=Interaction.Kind.VISIT,
+    visit.household.record(
+        Interaction.Kind.VISIT,
+        summary + homes_summary(offers) + (f"\n{report}" if report else ""),
         author=actor,
         occurred_at=min(visit.starts_at, timezone.now()),
-        summary=summary + homes_summary(offers) + (f"\n{report}" if report else ""),
         data={"visit": visit.pk, "outcome": outcome, "interest": interest, "offers": [o.pk for o in offers]},
     )
     Household.objects.filter(pk=visit.household_id).update(last_contact_on=timezone.localdate())
@@ -174,15 +169,10 @@ def record_visit(visit: Visit, outcome: str, interest: str, report: str, actor) 
     return visit
 
 
-def welcome_follow_ups_of(household: Household, settled_on: date):
-    """The +1, +6 and +12-month follow-ups the welcome sequence planned for this settling."""
-    days = [settled_on + timedelta(days=d) for d, _title in WELCOME_FOLLOW_UPS]
-    return household.follow_ups.filter(created_by__isnull=True, due_on__in=days, done_at__isnull=True)
-
-
 @transaction.atomic
-def create_welcome_checklist(household: Household, village: Village, actor=None) -> WelcomeChecklist:
-    """The committee's welcome checklist of a household settled in `village` (idempotent)."""
+def create_welcome_checklist(household: Household, village: Village, actor=None, follow_ups=None) -> WelcomeChecklist:
+    """The committee's welcome checklist of a household settled in `village` (idempotent), with the welcome
+    follow-ups offered to the committee (`follow_ups`, or those the welcome sequence planned for this settling)."""
     settled_on = household.settled_on or timezone.localdate()
     checklist, created = WelcomeChecklist.objects.get_or_create(
         household=household, village=village, defaults={"settled_on": settled_on}
@@ -201,17 +191,11 @@ def create_welcome_checklist(household: Household, village: Village, actor=None)
         )
         for position, (kind, days) in enumerate(WELCOME_ACTIONS)
     )
-    CommitteeFollowUp.objects.bulk_create(
-        CommitteeFollowUp(checklist=checklist, follow_up=f) for f in welcome_follow_ups_of(household, settled_on)
-    )
+    if follow_ups is None:
+        follow_ups = household.follow_ups.of_welcome(settled_on)
+    CommitteeFollowUp.objects.bulk_create(CommitteeFollowUp(checklist=checklist, follow_up=f) for f in follow_ups)
     log_action(actor, "welcome.checklist_created", household, {"village": village.name})
     return checklist
-
-
-def on_household_settled(sender, household: Household, village: Village | None, actor_id=None, **kwargs) -> None:
-    if village is not None:
-        actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-        create_welcome_checklist(household, village, actor)
 
 
 @transaction.atomic
@@ -230,13 +214,11 @@ def tick_action(action: WelcomeAction, done: bool, note: str, actor) -> WelcomeA
     if done:
         with override(household.language):
             label = action.get_kind_display()
-        Interaction.objects.create(
-            household=household,
-            kind=Interaction.Kind.WELCOME,
-            author=actor,
-            summary=_("Welcome in %(village)s: %(action)s done.")
-            % {"village": action.checklist.village.name, "action": label}
+        household.record(
+            Interaction.Kind.WELCOME,
+            _("Welcome in %(village)s: %(action)s done.") % {"village": action.checklist.village.name, "action": label}
             + (f"\n{note}" if note else ""),
+            author=actor,
             data={"welcome_action": action.pk},
         )
     return action
@@ -261,26 +243,15 @@ def record_follow_up(take: CommitteeFollowUp, report: str, actor) -> CommitteeFo
         take.taken_by, take.taken_at = actor, now
     take.save(update_fields=["report", "recorded_at", "taken_by", "taken_at"])
     follow_up = take.follow_up
-    if follow_up.done_at is None:
-        follow_up.done_at, follow_up.done_by = now, actor
-        follow_up.save(update_fields=["done_at", "done_by"])
+    follow_up.mark_done(actor, log=False)  # logged below, with the committee's report
     household = take.checklist.household
-    Interaction.objects.create(
-        household=household,
-        kind=Interaction.Kind.WELCOME,
-        author=actor,
-        summary=_("%(title)s — told by the committee of %(village)s:")
+    household.record(
+        Interaction.Kind.WELCOME,
+        _("%(title)s — told by the committee of %(village)s:")
         % {"title": follow_up.title, "village": take.checklist.village.name}
         + f"\n{report}",
+        author=actor,
         data={"committee_follow_up": take.pk},
     )
     log_action(actor, "welcome.follow_up_recorded", household, {"follow_up": follow_up.title})
     return take
-
-
-def on_households_merging(sender, keep: Household, other: Household, **kwargs) -> None:
-    """Two files become one: the committees' records of `other` move to `keep` (one per village where both have one)."""
-    for model in (Referral, WelcomeChecklist):
-        taken = model.objects.filter(household=keep).values("village")
-        model.objects.filter(household=other).exclude(village__in=taken).update(household=keep)
-    Visit.objects.filter(household=other).update(household=keep)

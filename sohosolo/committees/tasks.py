@@ -7,6 +7,11 @@ from datetime import timedelta
 from django.tasks import task
 from django.utils import timezone
 
+from sohosolo.committees.models import WelcomeAction
+from sohosolo.committees.services import committee_contacts, first_name
+from sohosolo.lib.emails import send_email_to_user
+from sohosolo.prospects.models import Household
+
 REMIND_DAYS_BEFORE = 3
 
 
@@ -14,10 +19,6 @@ REMIND_DAYS_BEFORE = 3
 def remind_welcome_actions() -> dict:
     """Email each volunteer the open welcome actions they hold that are due within a few days (or overdue), once per
     action; an action nobody holds goes to the committee's contacts. Only households still sharing are mentioned."""
-    from sohosolo.committees.models import WelcomeAction
-    from sohosolo.committees.services import committee_contacts, first_name
-    from sohosolo.lib.emails import send_email_to_user
-    from sohosolo.prospects.models import Household
 
     today = timezone.localdate()
     due = (

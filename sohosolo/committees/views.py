@@ -1,6 +1,6 @@
 """The committees' pages (a village's volunteers and the team) and the advisor's referral and visit forms.
 
-Every household a committee page shows is one of `Household.objects.shared_with_village(village)`: a record of a
+Every household a committee page shows is one of `shared_with_village(village)`: a record of a
 household that no longer shares (or never did) is a 404, as anything outside the user's scope.
 """
 
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sohosolo.accounts.models import Role, RoleKind
 from sohosolo.accounts.scopes import get_territory_or_404, get_village_or_404, role_required, staff_required
+from sohosolo.audit.log import log_action
 from sohosolo.committees.forms import (
     ActivityPeriodForm,
     AvailabilityForm,
@@ -31,12 +32,14 @@ from sohosolo.committees.forms import (
     WelcomeActionForm,
 )
 from sohosolo.committees.models import (
+    SHARED_FIELDS,
     Availability,
     CommitteeFollowUp,
     Referral,
     Visit,
     WelcomeAction,
     WelcomeChecklist,
+    shared_with_village,
 )
 from sohosolo.committees.services import (
     NoSharingConsent,
@@ -49,20 +52,15 @@ from sohosolo.committees.services import (
 )
 from sohosolo.committees.stats import activity_by_village, is_quiet
 from sohosolo.housing.models import HousingOffer
-from sohosolo.privacy.audit import log_action
 from sohosolo.privacy.consents import has_consent
 from sohosolo.privacy.models import Consent
-from sohosolo.prospects.models import Household, Person
+from sohosolo.prospects.access import get_household_or_404
+from sohosolo.prospects.forms import NEED_FIELDS
+from sohosolo.prospects.models import Household, Person, main_contact_prefetch
 from sohosolo.territory.models import Village
 
 PAGE_SIZE = 20
-MAIN_CONTACTS = Prefetch("members", queryset=Person.objects.filter(is_main_contact=True), to_attr="main_contacts")
-
-
-def main_contacts(prefix: str) -> Prefetch:
-    return Prefetch(
-        f"{prefix}household__members", queryset=Person.objects.filter(is_main_contact=True), to_attr="main_contacts"
-    )
+PROSPECTS_PAGE_SIZE = 25
 
 
 VISIT_OFFERS = Prefetch("offers", queryset=HousingOffer.objects.select_related("village__territory").order_by("title"))
@@ -79,14 +77,14 @@ def may_open_offers(user, territory) -> bool:
 
 
 def shared_ids(village: Village):
-    return Household.objects.shared_with_village(village).values("pk")
+    return shared_with_village(village).values("pk")
 
 
 def get_visit_or_404(village: Village, visit_id: int) -> Visit:
     visit = (
         Visit.objects.filter(pk=visit_id, village=village, household__in=shared_ids(village))
         .select_related("household", "village__territory", "recorded_by", "planned_by")
-        .prefetch_related("guides", VISIT_OFFERS, main_contacts(""))
+        .prefetch_related("guides", VISIT_OFFERS, main_contact_prefetch("household__"))
         .first()
     )
     if visit is None:
@@ -98,7 +96,7 @@ def get_checklist_or_404(village: Village, checklist_id: int) -> WelcomeChecklis
     checklist = (
         WelcomeChecklist.objects.filter(pk=checklist_id, village=village, household__in=shared_ids(village))
         .select_related("household", "village__territory")
-        .prefetch_related(main_contacts(""))
+        .prefetch_related(main_contact_prefetch("household__"))
         .first()
     )
     if checklist is None:
@@ -123,32 +121,32 @@ def dashboard(request: HttpRequest, code: str, slug: str) -> HttpResponse:
     referrals = Paginator(
         Referral.objects.filter(village=village, household__in=shared)
         .select_related("household", "referred_by")
-        .prefetch_related(main_contacts("")),
+        .prefetch_related(main_contact_prefetch("household__")),
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     visits = (
         Visit.objects.filter(village=village, household__in=shared)
         .select_related("household")
-        .prefetch_related("guides", main_contacts(""))
+        .prefetch_related("guides", main_contact_prefetch("household__"))
     )
     checklists = (
         WelcomeChecklist.objects.filter(village=village, household__in=shared)
         .select_related("household")
-        .prefetch_related(main_contacts(""))
+        .prefetch_related(main_contact_prefetch("household__"))
         .annotate(open_actions=Count("actions", filter=Q(actions__done_at__isnull=True)))
     )
     open_actions = (
         WelcomeAction.objects.open()
         .filter(checklist__village=village, checklist__household__in=shared)
         .select_related("checklist__household", "assignee")
-        .prefetch_related(main_contacts("checklist__"))
+        .prefetch_related(main_contact_prefetch("checklist__household__"))
         .order_by("due_on", "pk")
     )
     follow_ups = (
         CommitteeFollowUp.objects.filter(checklist__village=village, checklist__household__in=shared)
         .filter(recorded_at__isnull=True)
         .select_related("follow_up", "taken_by", "checklist__household")
-        .prefetch_related(main_contacts("checklist__"))
+        .prefetch_related(main_contact_prefetch("checklist__household__"))
         .order_by("follow_up__due_on")
     )
     volunteers = list(
@@ -201,9 +199,7 @@ def availability(request: HttpRequest, code: str, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def visit_plan(request: HttpRequest, code: str, slug: str) -> HttpResponse:
     village = get_village_or_404(request, code, slug)
-    households = (
-        Household.objects.shared_with_village(village).prefetch_related(MAIN_CONTACTS).order_by("-last_contact_on")
-    )
+    households = shared_with_village(village).with_main_contact().order_by("-last_contact_on")
     initial = {"household": request.GET.get("foyer")} if request.GET.get("foyer", "").isdigit() else {}
     form = VisitForm(village, households, request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -355,16 +351,6 @@ def follow_up(request: HttpRequest, code: str, slug: str, take_id: int) -> HttpR
 # --- The advisor, from a prospect's file --------------------------------------------------------------------------
 
 
-def get_household_or_404(request: HttpRequest, code: str, pk: int) -> Household:
-    territory = get_territory_or_404(request, code)
-    return get_object_or_404(
-        Household.objects.select_related("territory").prefetch_related(MAIN_CONTACTS),
-        pk=pk,
-        territory=territory,
-        anonymised_at__isnull=True,
-    )
-
-
 NO_SHARING = _(
     "This household did not agree that the village committees see its project: nothing was sent. Ask them first, "
     "and record their answer in the file's consents."
@@ -374,7 +360,7 @@ NO_SHARING = _(
 @staff_required
 @require_http_methods(["GET", "POST"])
 def refer(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    household = get_household_or_404(request, code, pk)
+    household = get_household_or_404(request, code, pk, Household.objects.with_main_contact())
     consented = has_consent(household, Consent.Purpose.SHARING)
     # The villages the household is interested in come ticked.
     interest = {"villages": list(household.villages_of_interest.values_list("pk", flat=True))}
@@ -418,7 +404,7 @@ def household_visit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     First the village (a GET form: ?village=<slug>, the household's villages first), then the visit with only that
     village's volunteers (and when they can guide) and its open offers.
     """
-    household = get_household_or_404(request, code, pk)
+    household = get_household_or_404(request, code, pk, Household.objects.with_main_contact())
     consented = has_consent(household, Consent.Purpose.SHARING)
     data = request.POST if request.method == "POST" else request.GET
     chosen = request.method == "POST" or bool(data.get("village"))
@@ -486,3 +472,44 @@ def activity(request: HttpRequest, code: str) -> HttpResponse:
         "period": period,
     }
     return render(request, "committees/activity.html", context, status=400 if form.errors else 200)
+
+
+# --- The households shared with a village ---------------------------------------------------------------------------
+
+
+@role_required
+@require_GET
+def village_prospects(request: HttpRequest, code: str, slug: str) -> HttpResponse:
+    """The households that agreed to share their project with this village's committee, and only what they shared."""
+    village = get_village_or_404(request, code, slug)
+    households = shared_with_village(village).with_main_contact().order_by("-last_contact_on")
+    page = Paginator(households, PROSPECTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "prospects/village_prospects.html", {"village": village, "territory": village.territory, "page": page}
+    )
+
+
+@role_required
+@require_GET
+def village_prospect(request: HttpRequest, code: str, slug: str, pk: int) -> HttpResponse:
+    village = get_village_or_404(request, code, slug)
+    household = shared_with_village(village).prefetch_related("members").filter(pk=pk).first()
+    if household is None:
+        raise Http404("Not shared with this village.")
+    log_action(request.user, "prospect.read_by_committee", household, {"village": village.name})
+    main = household.main_contact
+    context = {
+        "village": village,
+        "territory": village.territory,
+        "household": household,
+        "first_name": main.first_name if main else "",
+        "adults": sum(1 for m in household.members.all() if m.kind == Person.Kind.ADULT),
+        "children_ages": household.children_ages,
+        "shared": [
+            (Household._meta.get_field(name).verbose_name, household.field_display(name))
+            for name in SHARED_FIELDS
+            if getattr(household, name) not in (None, "")
+        ],
+        "needs": [Household._meta.get_field(f).verbose_name for f in NEED_FIELDS if getattr(household, f)],
+    }
+    return render(request, "prospects/village_prospect.html", context)

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sohosolo.accounts.services import link_for
+from sohosolo.audit.log import log_action
 from sohosolo.events.calendar import _calendar, _vevent, feed
 from sohosolo.events.models import Audience, CalendarFeed, Event, Kind, Registration, new_token
-from sohosolo.privacy.audit import log_action
 from sohosolo.territory.models import Territory, Village
 
 # The public feed is what is coming, plus the last month so that a meeting just held does not vanish at once.

@@ -21,8 +21,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from sohosolo.audit.log import log_action
 from sohosolo.events.models import Event, Registration, Series
-from sohosolo.privacy.audit import log_action
 
 logger = logging.getLogger(__name__)
 
@@ -203,9 +203,6 @@ def move(series: Series, day: date, new_start: datetime, actor=None) -> Event:
                 territory=series.territory,
             )
     return event
-
-
-RULE_FIELDS = {"frequency", "interval", "weekday", "week_of_month", "starts_on", "ends_on"}
 
 
 def update_series(series: Series, *, actor=None, now: datetime | None = None, **fields: Any) -> list[Event]:

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from sohosolo.accounts.scopes import get_territory_or_404, staff_required
+from sohosolo.audit.log import log_action
 from sohosolo.events.models import Series
 from sohosolo.events.series import generate, update_series
-from sohosolo.privacy.audit import log_action
 from sohosolo.territory.models import Commune, Weekday
 
 SERIES_FIELDS = [

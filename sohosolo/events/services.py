@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from sohosolo.audit.log import log_action
 from sohosolo.events.calendar import invitation
 from sohosolo.events.models import Event, Registration
 from sohosolo.lib.emails import send_email
-from sohosolo.privacy.audit import log_action
+from sohosolo.privacy.models import Consent
+from sohosolo.prospects.models import Interaction
+from sohosolo.prospects.services import PersonData, find_duplicate, receive_application
 
 
 class RegistrationRefused(Exception):
@@ -150,3 +154,149 @@ def send_reminders(now=None) -> int:
             email_registration(registration, "registration-reminder")
             sent += 1
     return sent
+
+
+# --- Registering a visitor without an account ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def register_visitor(event: Event, data: dict, user=None):
+    """Register someone without an account; link them to their prospect file, or open one if they agreed."""
+    household = find_duplicate(event.territory, data["email"], "", data["first_name"], data["last_name"], "")
+    if household is None and data["consent_follow_up"]:
+        household = receive_application(
+            event.territory,
+            PersonData(first_name=data["first_name"], last_name=data["last_name"], email=data["email"]),
+            [],
+            {"source": "website"},
+            [],
+            {Consent.Purpose.FOLLOW_UP: True},
+            data["language"],
+            source_label="event registration",
+        ).household
+    registered = register(
+        event,
+        name=f"{data['first_name']} {data['last_name']}",
+        email=data["email"],
+        people=data["people"],
+        language=data["language"],
+        join_waiting_list=data["join_waiting_list"],
+        household=household,
+        user=user,
+    )
+    if household is not None:
+        household.record(
+            Interaction.Kind.EVENT,
+            _("Registered for %(event)s on %(date)s%(waiting)s.")
+            % {
+                "event": event.title_fr,
+                "date": event.starts_at.strftime("%d/%m/%Y"),
+                "waiting": _(" (waiting list)") if registered.waiting else "",
+            },
+            data={"event": event.pk, "registration": registered.registration.pk},
+        )
+    return registered
+
+
+# --- Attendance -----------------------------------------------------------------------------------------------------
+#
+# Attendance and the prospect's timeline: marking someone present adds one "Attended …" entry to the timeline of the
+# household their registration is linked to, once per registration however often the button is tapped. Marking them
+# absent afterwards removes nothing (the timeline is a record of what the team did and saw): it adds one note saying
+# so, and the registration's attendance is what counts. No-shows are confirmed registrations marked absent, and, once
+# the event is over, confirmed registrations never marked.
+
+CONFIRMED = Registration.Status.CONFIRMED
+CANCELLED = Registration.Status.CANCELLED
+PRESENT = Registration.Attendance.PRESENT
+ABSENT = Registration.Attendance.ABSENT
+
+
+def event_date(event: Event) -> str:
+    return timezone.localtime(event.starts_at).strftime("%d/%m/%Y")
+
+
+def note_in_timeline(registration: Registration, attendance: str, actor) -> None:
+    """Tell the prospect's timeline, once per registration and attendance (see the module's docstring)."""
+    household = registration.household
+    event = registration.event
+    # Someone from the waiting list who came anyway attended; only a confirmed registration can miss the event.
+    if household is None or (attendance == ABSENT and registration.status != CONFIRMED):
+        return
+    entries = household.interactions.filter(data__registration=registration.pk)
+    if entries.filter(data__attendance=attendance).exists():
+        return
+    names = {"event": event.title_fr, "date": event_date(event)}
+    # The timeline is the team's record: written in the team's language, whoever takes the attendance.
+    with translation.override(settings.LANGUAGE_CODE):
+        if attendance == PRESENT:
+            kind, summary = Interaction.Kind.EVENT, _("Attended %(event)s on %(date)s.") % names
+        elif entries.filter(data__attendance=PRESENT).exists():
+            kind = Interaction.Kind.NOTE
+            summary = _("Marked absent from %(event)s on %(date)s, after first being marked present.") % names
+        else:
+            kind, summary = Interaction.Kind.NOTE, _("Did not come to %(event)s on %(date)s.") % names
+        household.record(
+            kind,
+            summary,
+            author=actor,
+            occurred_at=min(timezone.now(), event.starts_at),
+            data={"event": event.pk, "registration": registration.pk, "attendance": attendance},
+            contact_on=timezone.localtime(event.starts_at).date() if attendance == PRESENT else None,
+            search=True,
+        )
+
+
+@transaction.atomic
+def record_attendance(registration: Registration, attendance: str, actor) -> Registration:
+    # Locked, so that two quick taps never write the timeline twice.
+    registration = (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("event__territory", "household")
+        .get(pk=registration.pk)
+    )
+    if registration.attendance != attendance:
+        registration.attendance = attendance
+        registration.save(update_fields=["attendance"])
+        log_action(
+            actor,
+            "event.attendance",
+            registration,
+            {"event": registration.event_id, "attendance": attendance},
+            territory=registration.event.territory,
+        )
+    note_in_timeline(registration, attendance, actor)
+    return registration
+
+
+@transaction.atomic
+def add_walk_in(event: Event, data: dict, actor) -> tuple[Registration, bool]:
+    """Someone came without registering: a present registration, linked to their file when the email matches one.
+    If the email is already registered for the event, that registration is marked present instead (False)."""
+    event = Event.objects.select_for_update().select_related("territory").get(pk=event.pk)
+    email = data["email"].strip().lower()
+    if email:
+        existing = event.registrations.exclude(status=CANCELLED).filter(email=email).first()
+        if existing is not None:
+            return record_attendance(existing, PRESENT, actor), False
+    household = find_duplicate(event.territory, email) if email else None
+    registration = Registration.objects.create(
+        event=event,
+        name=data["name"].strip(),
+        email=email,
+        people=data["people"],
+        language=household.language if household else settings.LANGUAGE_CODE,
+        status=CONFIRMED,
+        attendance=PRESENT,
+        walk_in=True,
+        household=household,
+    )
+    log_action(
+        actor,
+        "event.walk_in",
+        registration,
+        {"event": event.pk, "household": household.pk if household else None},
+        territory=event.territory,
+    )
+    note_in_timeline(registration, PRESENT, actor)
+    return registration, True

@@ -1,17 +1,11 @@
 """The team's side of events: the list with fill rates, creating and editing events, registrations and their export,
-a message to the attendees, attendance on a phone (walk-ins included), and the committee meetings of a village.
-
-Attendance and the prospect's timeline: marking someone present adds one "Attended …" entry to the timeline of the
-household their registration is linked to, once per registration however often the button is tapped. Marking them
-absent afterwards removes nothing (the timeline is a record of what the team did and saw): it adds one note saying
-so, and the registration's attendance is what counts. No-shows are confirmed registrations marked absent, and, once
-the event is over, confirmed registrations never marked.
+a message to the attendees, attendance on a phone (walk-ins included: events.services.record_attendance and
+add_walk_in), and the committee meetings of a village.
 """
 
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -20,20 +14,18 @@ from django.db.models.functions import Coalesce, Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sohosolo.accounts.scopes import get_territory_or_404, get_village_or_404, role_required, staff_required
 from sohosolo.accounts.security import recent_authentication_required
+from sohosolo.audit.log import log_action
 from sohosolo.events.models import Audience, Event, Kind, Registration
-from sohosolo.events.services import promote_waiting
+from sohosolo.events.services import add_walk_in, promote_waiting, record_attendance
 from sohosolo.lib.emails import send_email
 from sohosolo.lib.exports import csv_response, xlsx_response
-from sohosolo.privacy.audit import log_action
-from sohosolo.prospects.models import Household, Interaction
-from sohosolo.prospects.services import find_duplicate
 from sohosolo.territory.models import Commune, Territory
 
 PAGE_SIZE = 25
@@ -370,99 +362,6 @@ def staff_message(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 
 
 # --- Attendance -----------------------------------------------------------------------------------------------------
-
-
-def event_date(event: Event) -> str:
-    return timezone.localtime(event.starts_at).strftime("%d/%m/%Y")
-
-
-def note_in_timeline(registration: Registration, attendance: str, actor) -> None:
-    """Tell the prospect's timeline, once per registration and attendance (see the module's docstring)."""
-    household = registration.household
-    event = registration.event
-    # Someone from the waiting list who came anyway attended; only a confirmed registration can miss the event.
-    if household is None or (attendance == ABSENT and registration.status != CONFIRMED):
-        return
-    entries = household.interactions.filter(data__registration=registration.pk)
-    if entries.filter(data__attendance=attendance).exists():
-        return
-    names = {"event": event.title_fr, "date": event_date(event)}
-    # The timeline is the team's record: written in the team's language, whoever takes the attendance.
-    with translation.override(settings.LANGUAGE_CODE):
-        if attendance == PRESENT:
-            kind, summary = Interaction.Kind.EVENT, _("Attended %(event)s on %(date)s.") % names
-        elif entries.filter(data__attendance=PRESENT).exists():
-            kind = Interaction.Kind.NOTE
-            summary = _("Marked absent from %(event)s on %(date)s, after first being marked present.") % names
-        else:
-            kind, summary = Interaction.Kind.NOTE, _("Did not come to %(event)s on %(date)s.") % names
-        Interaction.objects.create(
-            household=household,
-            kind=kind,
-            summary=summary,
-            author=actor,
-            occurred_at=min(timezone.now(), event.starts_at),
-            data={"event": event.pk, "registration": registration.pk, "attendance": attendance},
-        )
-        if attendance == PRESENT:
-            day = timezone.localtime(event.starts_at).date()
-            Household.objects.filter(pk=household.pk, last_contact_on__lt=day).update(last_contact_on=day)
-        household.refresh_search_text()
-
-
-@transaction.atomic
-def record_attendance(registration: Registration, attendance: str, actor) -> Registration:
-    # Locked, so that two quick taps never write the timeline twice.
-    registration = (
-        Registration.objects.select_for_update(of=("self",))
-        .select_related("event__territory", "household")
-        .get(pk=registration.pk)
-    )
-    if registration.attendance != attendance:
-        registration.attendance = attendance
-        registration.save(update_fields=["attendance"])
-        log_action(
-            actor,
-            "event.attendance",
-            registration,
-            {"event": registration.event_id, "attendance": attendance},
-            territory=registration.event.territory,
-        )
-    note_in_timeline(registration, attendance, actor)
-    return registration
-
-
-@transaction.atomic
-def add_walk_in(event: Event, data: dict, actor) -> tuple[Registration, bool]:
-    """Someone came without registering: a present registration, linked to their file when the email matches one.
-    If the email is already registered for the event, that registration is marked present instead (False)."""
-    event = Event.objects.select_for_update().select_related("territory").get(pk=event.pk)
-    email = data["email"].strip().lower()
-    if email:
-        existing = event.registrations.exclude(status=CANCELLED).filter(email=email).first()
-        if existing is not None:
-            return record_attendance(existing, PRESENT, actor), False
-    household = find_duplicate(event.territory, email) if email else None
-    registration = Registration.objects.create(
-        event=event,
-        name=data["name"].strip(),
-        email=email,
-        people=data["people"],
-        language=household.language if household else settings.LANGUAGE_CODE,
-        status=CONFIRMED,
-        attendance=PRESENT,
-        walk_in=True,
-        household=household,
-    )
-    log_action(
-        actor,
-        "event.walk_in",
-        registration,
-        {"event": event.pk, "household": household.pk if household else None},
-        territory=event.territory,
-    )
-    note_in_timeline(registration, PRESENT, actor)
-    return registration, True
 
 
 def attendance_context(event: Event, walk_in_form: WalkInForm | None = None) -> dict:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.tasks import task
 
+from sohosolo.events.series import generate_all
+from sohosolo.events.services import send_reminders
+
 
 @task()
 def send_event_reminders() -> int:
     """The day before an event, each registered person gets a reminder (once)."""
-    from sohosolo.events.services import send_reminders
 
     return send_reminders()
 
@@ -16,6 +18,5 @@ def send_event_reminders() -> int:
 @task()
 def generate_event_occurrences() -> int:
     """Keep the series' occurrences generated a few months ahead."""
-    from sohosolo.events.series import generate_all
 
     return generate_all()

@@ -4,7 +4,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,11 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from sohosolo.events.calendar import invitation
 from sohosolo.events.models import Audience, Event, Kind, Registration
-from sohosolo.events.services import RegistrationRefused, cancel, register
+from sohosolo.events.services import RegistrationRefused, cancel, register_visitor
 from sohosolo.privacy.consents import WORDINGS
 from sohosolo.privacy.models import Consent
-from sohosolo.prospects.models import Interaction
-from sohosolo.prospects.services import PersonData, find_duplicate, receive_application
 from sohosolo.territory.models import Village
 
 PAGE_SIZE = 20
@@ -103,46 +100,6 @@ def detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             return redirect(event.get_absolute_url())
     context = {"event": event, "form": form, "seats_left": event.seats_left()}
     return render(request, "events/detail.html", context, status=400 if form.errors else 200)
-
-
-@transaction.atomic
-def register_visitor(event: Event, data: dict, user=None):
-    """Register someone without an account; link them to their prospect file, or open one if they agreed."""
-    household = find_duplicate(event.territory, data["email"], "", data["first_name"], data["last_name"], "")
-    if household is None and data["consent_follow_up"]:
-        household = receive_application(
-            event.territory,
-            PersonData(first_name=data["first_name"], last_name=data["last_name"], email=data["email"]),
-            [],
-            {"source": "website"},
-            [],
-            {Consent.Purpose.FOLLOW_UP: True},
-            data["language"],
-            source_label="event registration",
-        ).household
-    registered = register(
-        event,
-        name=f"{data['first_name']} {data['last_name']}",
-        email=data["email"],
-        people=data["people"],
-        language=data["language"],
-        join_waiting_list=data["join_waiting_list"],
-        household=household,
-        user=user,
-    )
-    if household is not None:
-        Interaction.objects.create(
-            household=household,
-            kind=Interaction.Kind.EVENT,
-            summary=_("Registered for %(event)s on %(date)s%(waiting)s.")
-            % {
-                "event": event.title_fr,
-                "date": event.starts_at.strftime("%d/%m/%Y"),
-                "waiting": _(" (waiting list)") if registered.waiting else "",
-            },
-            data={"event": event.pk, "registration": registered.registration.pk},
-        )
-    return registered
 
 
 @require_http_methods(["GET", "POST"])

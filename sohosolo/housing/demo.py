@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from sohosolo.accounts.models import RoleKind, User
+from sohosolo.committees.models import Visit
 from sohosolo.housing.models import (
     OPEN_STATUSES,
     Answer,
@@ -29,7 +30,7 @@ from sohosolo.housing.models import (
     Tenure,
 )
 from sohosolo.housing.services import prospect_reasons, rank_for, wish_from
-from sohosolo.prospects.models import FOLLOWED_STAGES, Household, Interaction, Person
+from sohosolo.prospects.models import Household, Interaction, Person
 from sohosolo.territory.models import Territory, Village
 
 KINDS = [  # kind, weight, rooms range, m² per room range
@@ -197,7 +198,6 @@ def load_housing(territory: Territory, rng: random.Random, fake, today: date, no
 def link_visits_to_offers(territory: Territory, offers: list[HousingOffer]) -> None:
     """The committees' visits (loaded before the offers) show one or two open offers of their village that were
     already listed on the day; one visit in three only free-text homes. Deterministic: the shared rng is untouched."""
-    from sohosolo.committees.models import Visit
 
     open_by_village: dict[int, list[HousingOffer]] = {}
     for offer in offers:
@@ -216,7 +216,8 @@ def link_visits_to_offers(territory: Territory, offers: list[HousingOffer]) -> N
 def demo_proposals(territory: Territory, rng: random.Random, now: datetime) -> int:
     """About a dozen followed prospects received a selection from their advisor in the last weeks."""
     households = list(
-        Household.objects.filter(territory=territory, stage__in=FOLLOWED_STAGES, anonymised_at__isnull=True)
+        Household.objects.followed_now()
+        .filter(territory=territory)
         .exclude(tenure="")
         .filter(members__is_main_contact=True, members__email__gt="")
         .filter(first_contact_on__lte=timezone.localtime(now).date() - timedelta(days=7))

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from sohosolo.housing.models import HousingOffer, MatchingWeights, OfferPhoto, Status, Tenure
-from sohosolo.lib.images import process_photo
+from sohosolo.lib import forms as choice_fields
+from sohosolo.lib.photos import PhotoForm
 from sohosolo.territory.models import Village
 
 
@@ -70,29 +70,9 @@ class OfferStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
 
 
-class OfferPhotoForm(forms.ModelForm):
-    image = forms.FileField(
-        label=_("Photo"),
-        help_text=_("JPEG, PNG or WebP, up to %(max)s MB. It is resized for the web.")
-        % {"max": settings.PHOTO_MAX_BYTES // (1024 * 1024)},
-        widget=forms.ClearableFileInput({"accept": "image/jpeg,image/png,image/webp"}),
-    )
-
-    class Meta:
+class OfferPhotoForm(PhotoForm):
+    class Meta(PhotoForm.Meta):
         model = OfferPhoto
-        fields = ["image", "description"]
-
-    def clean_image(self):
-        self.processed = process_photo(self.cleaned_data["image"], max_bytes=settings.PHOTO_MAX_BYTES)
-        return self.cleaned_data["image"]
-
-    def save(self, commit: bool = True) -> OfferPhoto:
-        photo = super().save(commit=False)
-        photo.image = self.processed.main
-        photo.thumbnail = self.processed.thumbnail
-        if commit:
-            photo.save()
-        return photo
 
 
 class PublicFilterForm(forms.Form):
@@ -106,7 +86,7 @@ class PublicFilterForm(forms.Form):
         help_text=_("Monthly rent with charges, or sale price."),
     )
     rooms = forms.IntegerField(label=_("At least this many rooms"), min_value=1, max_value=30, required=False)
-    village = forms.ModelChoiceField(
+    village = choice_fields.ModelChoiceField(
         label=_("Village"), queryset=Village.objects.none(), required=False, empty_label=_("All villages")
     )
     distance = forms.IntegerField(
@@ -178,10 +158,10 @@ class WeightsForm(forms.ModelForm):
 
 
 class ProposalForm(forms.Form):
-    villages = forms.ModelMultipleChoiceField(
+    villages = choice_fields.ModelMultipleChoiceField(
         label=_("Villages"), queryset=Village.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    offers = forms.ModelMultipleChoiceField(
+    offers = choice_fields.ModelMultipleChoiceField(
         label=_("Offers"), queryset=HousingOffer.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     message = forms.CharField(

@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from sohosolo.housing.matching import REASON_TEXTS
+from sohosolo.lib.photos import photo_model
 from sohosolo.territory.models import Territory, Village
 
 
@@ -59,7 +60,6 @@ class Status(models.TextChoices):
 
 # Offers still on the market: shown publicly (when public) and reminded to their volunteers when not updated.
 OPEN_STATUSES = {Status.AVAILABLE, Status.RESERVED}
-CLOSED_STATUSES = {Status.LET, Status.SOLD, Status.WITHDRAWN}
 # Where an offer may go from each status (let only for rentals, sold only for sales: see HousingOffer.next_statuses).
 TRANSITIONS = {
     Status.DRAFT: [Status.AVAILABLE, Status.WITHDRAWN],
@@ -222,25 +222,14 @@ def offer_photo_path(instance: OfferPhoto, filename: str) -> str:
     return f"offers/{instance.offer.territory.code}/{instance.offer_id}/{filename}"
 
 
-class OfferPhoto(models.Model):
-    offer = models.ForeignKey(HousingOffer, models.CASCADE, related_name="photos", verbose_name=_("offer"))
-    image = models.ImageField(_("photo"), upload_to=offer_photo_path)
-    thumbnail = models.ImageField(_("thumbnail"), upload_to=offer_photo_path, blank=True)
-    description = models.CharField(
-        _("description"),
-        max_length=200,
-        help_text=_("What the photo shows, for people who cannot see it (for instance: the living room)."),
+class OfferPhoto(
+    photo_model(
+        "offer",
+        offer_photo_path,
+        _("What the photo shows, for people who cannot see it (for instance: the living room)."),
     )
-    position = models.PositiveSmallIntegerField(_("order"), default=0)
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("photo")
-        verbose_name_plural = _("photos")
-        ordering = ["offer", "position", "uploaded_at"]
-
-    def __str__(self) -> str:
-        return self.description
+):
+    offer = models.ForeignKey(HousingOffer, models.CASCADE, related_name="photos", verbose_name=_("offer"))
 
 
 class MatchingWeights(models.Model):

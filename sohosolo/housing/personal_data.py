@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sohosolo.housing.models import Proposal, ProposalItem
+from sohosolo.privacy.personal_data import SpaceItem
 
 
 def collect(sender, household, **kwargs) -> tuple[str, list]:
@@ -42,8 +43,6 @@ def space_items(sender, household, **kwargs) -> list:
     from django.utils.formats import date_format
     from django.utils.translation import gettext as _
     from django.utils.translation import ngettext
-
-    from sohosolo.privacy.personal_data import SpaceItem
 
     items = []
     for proposal in household.proposals.filter(revoked=False).prefetch_related("items").order_by("-sent_at")[:20]:

@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from sohosolo.accounts.models import Role, RoleKind
+from sohosolo.audit.log import log_action
 from sohosolo.housing import matching
 from sohosolo.housing.models import Answer, HousingOffer, MatchingWeights, Proposal, ProposalItem, Status
 from sohosolo.lib.emails import send_email, send_email_to_user
-from sohosolo.privacy.audit import log_action
+from sohosolo.lib.geo import distance_km
 from sohosolo.privacy.consents import has_consent
 from sohosolo.prospects.models import FOLLOWED_STAGES, Household, Interaction
 from sohosolo.territory.models import SERVICES, Hub, Territory, Village
@@ -80,7 +81,6 @@ def load_places(territory: Territory) -> dict[int, matching.Place]:
             *service_fields,
         )
     )
-    from sohosolo.lib.geo import distance_km
 
     places = {}
     for row in rows:
@@ -164,9 +164,7 @@ def prospects_for_offer(offer: HousingOffer, limit: int = 20) -> list[tuple[Hous
         offer.price,
         offer.charges,
     )
-    households = Household.objects.filter(
-        territory=territory, stage__in=FOLLOWED_STAGES, anonymised_at__isnull=True
-    ).values("pk", *WISH_FIELDS)
+    households = Household.objects.followed_now().filter(territory=territory).values("pk", *WISH_FIELDS)
     interests: dict[int, set[int]] = {}
     through = Household.villages_of_interest.through
     for household_id, village_id in through.objects.filter(
@@ -254,11 +252,10 @@ def send_proposal(
     )
     names = [v.name for v in villages] + [f"{o.title} ({o.village.name})" for o in offers]
     with translation.override(settings.LANGUAGE_CODE):
-        Interaction.objects.create(
-            household=household,
-            kind=Interaction.Kind.PROPOSAL,
+        household.record(
+            Interaction.Kind.PROPOSAL,
+            translation.gettext("Proposal sent by email: %(items)s") % {"items": "; ".join(names)},
             author=actor,
-            summary=translation.gettext("Proposal sent by email: %(items)s") % {"items": "; ".join(names)},
             data={"proposal": proposal.pk},
         )
     Household.objects.filter(pk=household.pk).update(last_contact_on=timezone.localdate())
@@ -324,10 +321,9 @@ def record_answers(proposal: Proposal, answers: dict[int, tuple[str, str]]) -> l
             f"{item}: {item.get_answer_display().lower()}" + (f" — « {item.comment} »" if item.comment else "")
             for item in changed
         ]
-        Interaction.objects.create(
-            household=household,
-            kind=Interaction.Kind.PROPOSAL,
-            summary=translation.gettext("Answer to the proposal of %(date)s:")
+        household.record(
+            Interaction.Kind.PROPOSAL,
+            translation.gettext("Answer to the proposal of %(date)s:")
             % {"date": timezone.localtime(proposal.sent_at).strftime("%d/%m/%Y")}
             + "\n"
             + "\n".join(lines),

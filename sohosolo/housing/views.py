@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sohosolo.accounts.scopes import get_territory_or_404, role_required, staff_required
+from sohosolo.audit.log import log_action
 from sohosolo.housing.forms import (
     OfferForm,
     OfferPhotoForm,
@@ -38,7 +39,7 @@ from sohosolo.housing.services import (
     record_answers,
     send_proposal,
 )
-from sohosolo.privacy.audit import log_action
+from sohosolo.prospects.access import get_household_or_404
 from sohosolo.prospects.models import Household
 from sohosolo.territory.models import Territory, Village
 
@@ -257,10 +258,7 @@ def offer_photos(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @require_POST
 def offer_photo_delete(request: HttpRequest, code: str, pk: int, photo_id: int) -> HttpResponse:
     offer, _access = get_offer_or_404(request, code, pk, edit=True)
-    photo = get_object_or_404(OfferPhoto, pk=photo_id, offer=offer)
-    photo.image.delete(save=False)
-    photo.thumbnail.delete(save=False)
-    photo.delete()
+    get_object_or_404(OfferPhoto, pk=photo_id, offer=offer).delete_with_files()
     log_action(request.user, "offer.photo_deleted", offer, {"photo": photo_id})
     messages.success(request, _("The photo is deleted."))
     return redirect("housing:offer_photos", code=code, pk=pk)
@@ -285,13 +283,9 @@ def weights(request: HttpRequest, code: str) -> HttpResponse:
 # --- Matching and proposals ---------------------------------------------------------------------------------------
 
 
-def get_household_or_404(request: HttpRequest, code: str, pk: int) -> Household:
-    territory = get_territory_or_404(request, code)
-    return get_object_or_404(
-        Household.objects.select_related("territory__main_town").with_main_contact(),
-        territory=territory,
-        pk=pk,
-        anonymised_at__isnull=True,
+def household_for_matching(request: HttpRequest, code: str, pk: int) -> Household:
+    return get_household_or_404(
+        request, code, pk, Household.objects.select_related("territory__main_town").with_main_contact()
     )
 
 
@@ -323,7 +317,7 @@ def matching_context(household: Household, form: ProposalForm) -> dict:
 @staff_required
 @require_GET
 def matching_page(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    household = get_household_or_404(request, code, pk)
+    household = household_for_matching(request, code, pk)
     form = ProposalForm(household.territory)
     return render(request, "housing/matching.html", matching_context(household, form))
 
@@ -331,7 +325,7 @@ def matching_page(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def proposal_send(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    household = get_household_or_404(request, code, pk)
+    household = household_for_matching(request, code, pk)
     form = ProposalForm(household.territory, request.POST)
     if form.is_valid():
         try:

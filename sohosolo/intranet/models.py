@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sohosolo.intranet.markdown import render_markdown
-from sohosolo.intranet.storage import document_storage
+from sohosolo.intranet.uploads import ALLOWED_TYPES
+from sohosolo.lib.storage import private_storage
 from sohosolo.territory.models import Territory
 
 
@@ -128,7 +129,7 @@ class Document(models.Model):
     audience = models.CharField(_("audience"), max_length=12, choices=Audience.choices, default=Audience.EVERYONE)
     title = models.CharField(_("title"), max_length=200)
     description = models.CharField(_("description"), max_length=500, blank=True)
-    file = models.FileField(_("file"), upload_to=document_path, storage=document_storage, max_length=200)
+    file = models.FileField(_("file"), upload_to=document_path, storage=private_storage, max_length=200)
     filename = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("size in bytes"))
@@ -151,7 +152,6 @@ class Document(models.Model):
 
     @property
     def extension(self) -> str:
-        from sohosolo.intranet.uploads import ALLOWED_TYPES
 
         return ALLOWED_TYPES.get(self.content_type, ("", ""))[0]
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.tasks import task
 
+from sohosolo.intranet.digest import send_digests
+
 
 @task()
 def send_intranet_digests() -> int:
     """Last week's news of the intranets, to each reader with only what they may see (once a week each)."""
-    from sohosolo.intranet.digest import send_digests
 
     return send_digests()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sohosolo.accounts.models import User
 from sohosolo.accounts.scopes import role_required
+from sohosolo.audit.log import log_action
 from sohosolo.intranet.access import get_intranet_territory_or_404, intranet_access, intranet_territories
 from sohosolo.intranet.forms import (
     DocumentForm,
@@ -28,7 +29,6 @@ from sohosolo.intranet.forms import (
 )
 from sohosolo.intranet.models import Document, NoticeRequest, Post, Reply, Space, Thread
 from sohosolo.lib.emails import send_email_to_user
-from sohosolo.privacy.audit import log_action
 from sohosolo.territory.models import Territory
 
 PAGE_SIZE = 20
@@ -247,12 +247,15 @@ def reply_delete(request: HttpRequest, code: str, space: str, pk: int, reply_id:
 # --- Documents ------------------------------------------------------------------------------------------------------
 
 
+SEARCH_MAX = 100  # characters of a search: what a person types, never a pattern too long for the database
+
+
 @role_required
 @require_GET
 def document_list(request: HttpRequest, code: str) -> HttpResponse:
     territory = get_intranet_territory_or_404(request, code)
     documents = visible_documents(request, territory).select_related("uploaded_by")
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").strip()[:SEARCH_MAX]
     if query:
         documents = documents.filter(Q(title__icontains=query) | Q(description__icontains=query))
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -330,7 +333,7 @@ def notice_list(request: HttpRequest, code: str) -> HttpResponse:
     notices = NoticeRequest.objects.filter(territory=territory, closed_at__isnull=not closed).select_related("author")
     if kind in NoticeRequest.Kind.values:
         notices = notices.filter(kind=kind)
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").strip()[:SEARCH_MAX]
     if query:
         notices = notices.filter(
             Q(title__icontains=query) | Q(skills__icontains=query) | Q(description__icontains=query)

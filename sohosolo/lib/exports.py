@@ -40,7 +40,13 @@ def csv_response(filename: str, header: list[str], rows: Iterable[list]) -> Stre
     return response
 
 
-def xlsx_response(filename: str, header: list[str], rows: Iterable[list], title: str = "Export") -> HttpResponse:
+def csv_text(header: list[str], rows: Iterable[list]) -> str:
+    """The same CSV as csv_response, as one text (for a file written on disk)."""
+    writer = csv.writer(_Echo(), delimiter=";")
+    return "\ufeff" + writer.writerow(header) + "".join(writer.writerow([cell(value) for value in row]) for row in rows)
+
+
+def xlsx_content(header: list[str], rows: Iterable[list], title: str = "Export") -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(header)
@@ -48,8 +54,13 @@ def xlsx_response(filename: str, header: list[str], rows: Iterable[list], title:
         sheet.append([cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_response(filename: str, header: list[str], rows: Iterable[list], title: str = "Export") -> HttpResponse:
     response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        xlsx_content(header, rows, title),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response

@@ -23,7 +23,7 @@ from sohosolo.network.models import (
     PartnerContact,
     Skill,
 )
-from sohosolo.prospects.models import FOLLOWED_STAGES, Activity, Household, Interaction, Stage
+from sohosolo.prospects.models import Activity, Household, Interaction, Stage
 from sohosolo.territory.models import Commune, Territory
 
 SEED = 3207
@@ -382,7 +382,8 @@ def _introductions(territory, rng, today, profiles, partners) -> int:
     persona = next((p for p in profiles if p.user.email == PERSONA_EMAIL), None)
     accountant = next((p for p in partners if p.kind == Partner.Kind.ACCOUNTANT), None)
     households = list(
-        Household.objects.filter(territory=territory, stage__in=FOLLOWED_STAGES, anonymised_at__isnull=True)
+        Household.objects.followed_now()
+        .filter(territory=territory)
         .exclude(stage=Stage.NEW)
         .order_by("-last_contact_on", "pk")[: 90 if territory.code == "gers" else 20]
         .prefetch_related("members")

@@ -5,7 +5,9 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from sohosolo.accounts.models import User
+from sohosolo.lib import forms as choice_fields
 from sohosolo.lib.images import process_photo
+from sohosolo.lib.text import fold
 from sohosolo.network.models import (
     SPOKEN_LANGUAGES,
     Introduction,
@@ -153,7 +155,7 @@ class DirectoryFilterForm(forms.Form):
     activity = forms.ChoiceField(
         label=_("Activity"), choices=[("", _("Any activity")), *Activity.choices], required=False
     )
-    commune = forms.ModelChoiceField(
+    commune = choice_fields.ModelChoiceField(
         label=_("Commune"), queryset=Commune.objects.none(), required=False, empty_label=_("Any commune")
     )
     mentors = forms.BooleanField(label=_("Mentors only"), required=False)
@@ -169,8 +171,6 @@ class DirectoryFilterForm(forms.Form):
         if data["q"]:
             profiles = profiles.search(data["q"])
         if data["skill"]:
-            from sohosolo.lib.text import fold
-
             profiles = profiles.filter(skills__key__contains=fold(data["skill"])).distinct()
         if data["activity"]:
             profiles = profiles.filter(activity=data["activity"])
@@ -279,7 +279,7 @@ class CheckInForm(forms.Form):
 class PartnerInviteForm(forms.Form):
     """Give a partner's contact an account to see the introductions addressed to the partner."""
 
-    contact = forms.ModelChoiceField(label=_("Contact"), queryset=PartnerContact.objects.none())
+    contact = choice_fields.ModelChoiceField(label=_("Contact"), queryset=PartnerContact.objects.none())
 
     def __init__(self, partner: Partner, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from sohosolo.network.models import CheckIn, Introduction, MemberProfile
+from sohosolo.accounts.models import User
+from sohosolo.network.models import Answer, CheckIn, Introduction, MemberProfile
+from sohosolo.network.services import introduction_token, invite_settled_household, member_activated
+from sohosolo.privacy.personal_data import SpaceItem
 
 
 def invite_to_club(sender, household, village=None, actor_id=None, **kwargs) -> None:
     """Settled: the household is invited to its territory's club (once; see services.invite_settled_household)."""
-    from sohosolo.accounts.models import User
-    from sohosolo.network.services import invite_settled_household
 
     inviter = User.objects.filter(pk=actor_id).first() if actor_id else household.advisor
     invite_settled_household(household, inviter)
 
 
 def start_membership(sender, request, user, **kwargs) -> None:
-    from sohosolo.network.services import member_activated
 
     profile = MemberProfile.objects.filter(user=user).first()
     if profile is not None:
@@ -60,10 +60,6 @@ def space_items(sender, household, **kwargs) -> list:
     """The household's introductions in its personal space, with the link to answer those awaiting its answer."""
     from django.urls import reverse
     from django.utils.translation import gettext as _
-
-    from sohosolo.network.models import Answer
-    from sohosolo.network.services import introduction_token
-    from sohosolo.privacy.personal_data import SpaceItem
 
     items = []
     introductions = (

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 
 from sohosolo.accounts.models import Invitation, Role, RoleKind, User
 from sohosolo.accounts.services import invitation_token, link_for
+from sohosolo.audit.log import log_action
 from sohosolo.lib.emails import send_email, send_email_to_user
 from sohosolo.network.models import Answer, CheckIn, Introduction, MemberProfile, Partner, PartnerContact
-from sohosolo.privacy.audit import log_action
-from sohosolo.prospects.models import Household
+from sohosolo.prospects.models import Household, Interaction, in_work
 
 MEMBERSHIP_YEAR = timedelta(days=365)
 INTRODUCTION_SALT = "sohosolo.network.introduction"
@@ -91,13 +91,11 @@ def invite_settled_household(household, inviter: User | None = None) -> MemberPr
     profile.refresh_search_text()
     log_action(inviter, "member.invited", profile, {"household": household.pk}, territory=household.territory)
     _send_club_invitation(user, profile, inviter)
-    from sohosolo.prospects.models import Interaction
 
     with translation.override(settings.LANGUAGE_CODE):
-        Interaction.objects.create(
-            household=household,
-            kind=Interaction.Kind.WELCOME,
-            summary=_("Invited to the Soho Solo club (%(email)s).") % {"email": user.email},
+        household.record(
+            Interaction.Kind.WELCOME,
+            _("Invited to the Soho Solo club (%(email)s).") % {"email": user.email},
             author=inviter,
             data={"club_invitation": profile.pk},
         )
@@ -162,9 +160,7 @@ def renew_membership(profile: MemberProfile, actor: User) -> None:
 def _contact_with_file(profile: MemberProfile) -> None:
     """Joining or renewing is a contact with the programme: the member's settled file is not stale (retention)."""
     if profile.household_id:
-        Household.objects.filter(pk=profile.household_id, anonymised_at__isnull=True).update(
-            last_contact_on=timezone.localdate()
-        )
+        Household.objects.current().filter(pk=profile.household_id).update(last_contact_on=timezone.localdate())
 
 
 def end_membership(profile: MemberProfile, actor: User | None, status: str = MemberProfile.Status.ENDED) -> None:
@@ -198,16 +194,9 @@ def introduction_from_token(token: str) -> Introduction | None:
         return None
     return (
         Introduction.objects.select_related("territory", "member__user", "partner", "household")
-        .filter(pk=pk, household__anonymised_at__isnull=True)
+        .filter(in_work("household__"), pk=pk)
         .first()
     )
-
-
-def party_users(introduction: Introduction) -> list[User]:
-    """The people who answer for the introduced party: the member, or the partner's contacts with an account."""
-    if introduction.member_id:
-        return [introduction.member.user] if introduction.member.user.is_active else []
-    return list(User.objects.filter(partner_contacts__partner=introduction.partner_id, is_active=True).distinct())
 
 
 def party_recipients(introduction: Introduction) -> list[tuple[str, str, str]]:
@@ -228,16 +217,13 @@ def party_recipients(introduction: Introduction) -> list[tuple[str, str, str]]:
 
 
 def _timeline(introduction: Introduction, summary: str, author: User | None, event: str) -> None:
-    from sohosolo.prospects.models import Household, Interaction
-
-    Interaction.objects.create(
-        household_id=introduction.household_id,
-        kind=Interaction.Kind.INTRODUCTION,
-        summary=summary,
+    introduction.household.record(
+        Interaction.Kind.INTRODUCTION,
+        summary,
         author=author,
         data={"introduction": introduction.pk, "event": event},
+        contact_on=timezone.localdate(),
     )
-    Household.objects.filter(pk=introduction.household_id).update(last_contact_on=timezone.localdate())
 
 
 def _in_team_language(text_fn) -> str:

@@ -6,6 +6,10 @@ from datetime import timedelta
 
 from django.tasks import task
 
+from sohosolo.accounts.services import link_for
+from sohosolo.lib.emails import send_email_to_user
+from sohosolo.network.models import Introduction, MemberProfile
+
 RENEWAL_NOTICE_DAYS = 30
 LAPSE_AFTER_DAYS = 60
 
@@ -16,10 +20,6 @@ def send_membership_reminders() -> dict:
     membership not renewed lapses (the profile leaves the directory until the team renews it)."""
     from django.conf import settings
     from django.utils import timezone
-
-    from sohosolo.accounts.services import link_for
-    from sohosolo.lib.emails import send_email_to_user
-    from sohosolo.network.models import MemberProfile
 
     today = timezone.localdate()
     due = MemberProfile.objects.filter(
@@ -61,9 +61,6 @@ def send_check_in_reminders() -> dict:
     from django.conf import settings
     from django.urls import reverse
     from django.utils import timezone, translation
-
-    from sohosolo.lib.emails import send_email_to_user
-    from sohosolo.network.models import Introduction
 
     today = timezone.localdate()
     due = Introduction.objects.filter(

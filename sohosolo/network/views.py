@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -20,6 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from sohosolo.accounts.models import RoleKind
 from sohosolo.accounts.scopes import get_territory_or_404, scope_required, staff_required
 from sohosolo.accounts.services import invite
+from sohosolo.audit.log import log_action
+from sohosolo.lib.addresses import client_address
 from sohosolo.lib.emails import send_email_to_user
 from sohosolo.lib.throttle import Throttle
 from sohosolo.network import services
@@ -39,7 +40,7 @@ from sohosolo.network.forms import (
     StaffMemberForm,
 )
 from sohosolo.network.models import Answer, Introduction, MemberMessage, MemberProfile, Partner, Skill
-from sohosolo.privacy.audit import log_action
+from sohosolo.prospects.models import Household
 from sohosolo.territory.models import Commune, Territory
 
 DIRECTORY_PAGE_SIZE = 24
@@ -157,7 +158,7 @@ def contact_member(request: HttpRequest, pk: int) -> HttpResponse:
 
 def too_many_applications(request: HttpRequest) -> bool:
     """At most a few an hour from one address: enough for a family, too few for a robot."""
-    return Throttle("club-applications", APPLICATIONS_PER_ADDRESS_PER_HOUR, 3600).over(get_client_ip_address(request))
+    return Throttle("club-applications", APPLICATIONS_PER_ADDRESS_PER_HOUR, 3600).over(client_address(request))
 
 
 @require_http_methods(["GET", "POST"])
@@ -485,10 +486,9 @@ def staff_member(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def introduce(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """From a prospect's file: introduce them to a club member or a partner."""
-    from sohosolo.prospects.models import Household
 
     territory = get_territory_or_404(request, code)
-    household = get_object_or_404(Household, pk=pk, territory=territory, anonymised_at__isnull=True)
+    household = get_object_or_404(Household.objects.current(), pk=pk, territory=territory)
     form = IntroductionForm(territory, request.POST or None, initial={"member": request.GET.get("member")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

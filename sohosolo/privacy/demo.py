@@ -15,7 +15,7 @@ from dateutil.relativedelta import relativedelta
 
 from sohosolo.privacy.models import RightsRequest
 from sohosolo.privacy.services import anonymise_history
-from sohosolo.prospects.models import FOLLOWED_STAGES, Household
+from sohosolo.prospects.models import Household
 
 
 def load_privacy(territory, rng: random.Random, today: date) -> dict[str, int]:
@@ -24,9 +24,7 @@ def load_privacy(territory, rng: random.Random, today: date) -> dict[str, int]:
     )
     anonymised = anonymise_history(inactive, reason="retention (demo history)")
     followed = list(
-        Household.objects.filter(territory=territory, stage__in=FOLLOWED_STAGES, anonymised_at__isnull=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+        Household.objects.followed_now().filter(territory=territory).order_by("pk").values_list("pk", flat=True)
     )
     requests = []
     if len(followed) >= 3:

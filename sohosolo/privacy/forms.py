@@ -3,32 +3,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sohosolo.lib import forms as choice_fields
 from sohosolo.privacy.models import RightsRequest
 from sohosolo.prospects.forms import ApplicationForm
-from sohosolo.prospects.models import Household
+from sohosolo.prospects.models import PROJECT_FIELDS, Household
 
 # What the household may change itself: its project and wishes (not the team's fields, not the stage).
-SPACE_PROJECT_FIELDS = [
-    "activity",
-    "sector",
-    "current_country",
-    "current_town",
-    "timeline",
-    "tenure",
-    "housing_type",
-    "rooms",
-    "budget",
-    "max_distance_km",
-    "village_size",
-    "needs_broadband",
-    "needs_coworking",
-    "needs_school",
-    "needs_childcare",
-    "needs_partner_job",
-    "needs_health_care",
-    "project",
-    "language",
-]
+SPACE_PROJECT_FIELDS = [name for name in PROJECT_FIELDS if name != "source"] + ["language"]
 
 
 class LinkRequestForm(forms.Form):
@@ -73,7 +54,7 @@ class RightsRequestForm(forms.ModelForm):
 
     def clean_household_number(self):
         number = self.cleaned_data["household_number"]
-        household = Household.objects.filter(territory=self.territory, pk=number, anonymised_at__isnull=True).first()
+        household = Household.objects.current().filter(territory=self.territory, pk=number).first()
         if household is None:
             raise forms.ValidationError(_("No file of this territory has this number."))
         self.household = household
@@ -98,7 +79,7 @@ class AccessLogFilterForm(forms.Form):
     person = forms.CharField(
         label=_("Person"), required=False, max_length=100, help_text=_("A file number, or a name.")
     )
-    user = forms.ModelChoiceField(label=_("User"), required=False, queryset=None, empty_label=_("Anyone"))
+    user = choice_fields.ModelChoiceField(label=_("User"), required=False, queryset=None, empty_label=_("Anyone"))
     action = forms.CharField(
         label=_("Action"),
         required=False,

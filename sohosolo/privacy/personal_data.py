@@ -29,6 +29,11 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.dispatch import Signal
 
+from sohosolo.audit.models import ActionLog
+from sohosolo.events.models import Registration, new_token
+from sohosolo.privacy.consents import source_label
+from sohosolo.prospects.models import PROJECT_FIELDS, Household
+
 collect_household_data = Signal()
 erase_household_data = Signal()
 personal_space_items = Signal()
@@ -47,7 +52,6 @@ def iso(value) -> str | None:
 
 def collect_prospect(sender, household, **kwargs) -> tuple[str, dict]:
     """The file itself: household, members, project, villages, timeline, follow-ups."""
-    from sohosolo.prospects.models import PROJECT_FIELDS
 
     data = {
         "number": household.pk,
@@ -114,7 +118,6 @@ def collect_events(sender, household, **kwargs) -> tuple[str, list]:
 
 
 def collect_consents(sender, household, **kwargs) -> tuple[str, list]:
-    from sohosolo.privacy.consents import source_label
 
     return "consents", [
         {
@@ -134,10 +137,6 @@ def collect_consents(sender, household, **kwargs) -> tuple[str, list]:
 def household_log(household):
     """Every logged read or change of this household's file, and of its registrations."""
     from django.contrib.contenttypes.models import ContentType
-
-    from sohosolo.events.models import Registration
-    from sohosolo.privacy.models import ActionLog
-    from sohosolo.prospects.models import Household
 
     registrations = [str(pk) for pk in household.registrations.values_list("pk", flat=True)]
     return ActionLog.objects.filter(
@@ -169,7 +168,6 @@ def collect_rights_requests(sender, household, **kwargs) -> tuple[str, list]:
 
 def erase_events(sender, household, **kwargs) -> None:
     """Registrations keep their event, numbers and attendance (the events' figures), not who registered."""
-    from sohosolo.events.models import Registration, new_token
 
     for registration in household.registrations.all():
         Registration.objects.filter(pk=registration.pk).update(name="", email="", user=None, token=new_token())

@@ -11,11 +11,17 @@ from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks_db.models import DBTaskResult
 
+from sohosolo.audit.log import log_action
+from sohosolo.audit.models import ActionLog
+from sohosolo.events.models import Registration
 from sohosolo.lib.text import fold
-from sohosolo.privacy.audit import log_action
-from sohosolo.privacy.models import ActionLog, Consent, RightsRequest
+from sohosolo.privacy.models import Consent, PersonalSpaceLink, RightsRequest
+from sohosolo.privacy.notifications import notify_managers_of_request
 from sohosolo.privacy.personal_data import collect_household_data, erase_household_data, household_log
+from sohosolo.prospects.models import FollowUp, Household, ImportJob, Interaction, Person
+from sohosolo.territory.communes import regions_of_towns
 
 ERASED = "[erased]"
 
@@ -82,9 +88,6 @@ def anonymise_household(household, actor=None, reason: str = "") -> None:
     Erased: names, contacts, years of birth, town, sector, free texts (project, notes, reasons, timeline summaries,
     follow-ups), tags, search text, consents' channel, registrations' names and emails, personal values in the
     audit log and in import reports, queued emails' copies, and whatever other apps erase on the signal."""
-    from django_tasks_db.models import DBTaskResult
-
-    from sohosolo.prospects.models import Household, ImportJob, Interaction
 
     household = Household.objects.select_for_update().get(pk=household.pk)
     if household.anonymised_at is not None:
@@ -116,10 +119,9 @@ def anonymise_household(household, actor=None, reason: str = "") -> None:
         pk__in=mentioning(DBTaskResult.objects.all(), "args_kwargs", emails, json_field=True).values("pk")
     ).delete()
 
-    Interaction.objects.create(
-        household=household,
-        kind=Interaction.Kind.PRIVACY,
-        summary=_("Personal data erased; the anonymous figures are kept."),
+    household.record(
+        Interaction.Kind.PRIVACY,
+        _("Personal data erased; the anonymous figures are kept."),
         author=actor if getattr(actor, "is_authenticated", False) else None,
     )
     log_action(actor, "prospect.anonymised", household, {"reason": reason})
@@ -130,7 +132,6 @@ STAGE_KEYS = ("from", "to")
 
 def keep_regions(households) -> None:
     """Before their towns are erased, note the region of the French households', for the results by region."""
-    from sohosolo.territory.communes import regions_of_towns
 
     towns = list(
         households.filter(current_country__iexact="France", residence_region="")
@@ -148,8 +149,6 @@ def keep_regions(households) -> None:
 
 def blank_households(ids: list[int], now) -> None:
     """The part of the erasure done the same way for one household or many: its own records, in bulk."""
-    from sohosolo.privacy.models import PersonalSpaceLink
-    from sohosolo.prospects.models import FollowUp, Household, Interaction, Person
 
     Person.objects.filter(household_id__in=ids).update(
         first_name="", last_name="", email="", phone="", phone_key="", name_key="", birth_year=None
@@ -187,10 +186,8 @@ def anonymise_history(households, reason: str = "retention") -> int:
     """Anonymise many households at once, as the retention job would have over the years (loading a programme's
     history, the demo): their own records in bulk, the signal for each, their log entries' values erased.
     Unlike anonymise_household, free texts of other records are not searched for their names."""
-    from sohosolo.events.models import Registration
-    from sohosolo.prospects.models import Household, Interaction
 
-    ids = list(households.filter(anonymised_at__isnull=True).values_list("pk", flat=True))
+    ids = list(households.current().values_list("pk", flat=True))
     now = timezone.now()
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -227,16 +224,14 @@ def anonymise_history(households, reason: str = "retention") -> int:
 
 def withdraw_consent(household, purpose: str, actor=None, by_household: bool = True) -> bool:
     """End the consent in force for `purpose`; False if there was none. Logged and shown in the timeline."""
-    from sohosolo.prospects.models import Interaction
 
     ended = household.consents.in_force().filter(purpose=purpose).update(withdrawn_at=timezone.now())
     if not ended:
         return False
     label = Consent.Purpose(purpose).label
-    Interaction.objects.create(
-        household=household,
-        kind=Interaction.Kind.PRIVACY,
-        summary=_("Consent withdrawn: %(purpose)s.") % {"purpose": label}
+    household.record(
+        Interaction.Kind.PRIVACY,
+        _("Consent withdrawn: %(purpose)s.") % {"purpose": label}
         + (" " + _("(by the household, in its personal space)") if by_household else ""),
         author=actor if getattr(actor, "is_authenticated", False) else None,
     )
@@ -246,8 +241,6 @@ def withdraw_consent(household, purpose: str, actor=None, by_household: bool = T
 
 def create_rights_request(household, kind: str, details: str = "", source: str = "", actor=None, received_on=None):
     """Record a request, show it in the timeline, tell the territory's managers."""
-    from sohosolo.privacy.notifications import notify_managers_of_request
-    from sohosolo.prospects.models import Interaction
 
     request = RightsRequest.objects.create(
         territory_id=household.territory_id,
@@ -258,10 +251,9 @@ def create_rights_request(household, kind: str, details: str = "", source: str =
         received_on=received_on or timezone.localdate(),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    Interaction.objects.create(
-        household=household,
-        kind=Interaction.Kind.PRIVACY,
-        summary=_("Rights request received: %(kind)s (answer due by %(date)s).")
+    household.record(
+        Interaction.Kind.PRIVACY,
+        _("Rights request received: %(kind)s (answer due by %(date)s).")
         % {"kind": request.get_kind_display(), "date": request.due_on.strftime("%d/%m/%Y")},
         author=request.created_by,
         data={"rights_request": request.pk},
@@ -269,3 +261,44 @@ def create_rights_request(household, kind: str, details: str = "", source: str =
     log_action(actor, "privacy.request_created", household, {"request": request.pk, "kind": kind})
     transaction.on_commit(lambda: notify_managers_of_request(request))
     return request
+
+
+def close_request(rights_request: RightsRequest, status: str, outcome: str, user) -> None:
+    with transaction.atomic():
+        rights_request.status = status
+        rights_request.outcome = outcome
+        rights_request.handled_by = user
+        rights_request.handled_at = timezone.now()
+        rights_request.save(update_fields=["status", "outcome", "handled_by", "handled_at"])
+        rights_request.household.record(
+            Interaction.Kind.PRIVACY,
+            _("Rights request closed: %(kind)s — %(status)s.")
+            % {"kind": rights_request.get_kind_display(), "status": rights_request.get_status_display()},
+            author=user,
+            data={"rights_request": rights_request.pk},
+        )
+        log_action(
+            user, "privacy.request_closed", rights_request.household, {"request": rights_request.pk, "status": status}
+        )
+
+
+@transaction.atomic
+def update_project_from_space(form) -> list[str]:
+    """The household changed its project in its personal space (`form`, a valid ProjectForm on its file): saved,
+    told in the timeline, logged. Returns the names of the fields changed (none: nothing is written)."""
+    changed = form.changed_data
+    if not changed:
+        return []
+    household = form.save()
+    labels = ", ".join(str(form.fields[name].label) for name in changed)
+    household.record(
+        Interaction.Kind.NOTE,
+        _("Project updated by the household in its personal space: %(fields)s.") % {"fields": labels},
+        data={"changed_by_household": changed},
+        contact_on=timezone.localdate(),
+        search=True,
+    )
+    log_action(
+        None, "prospect.changed", household, {"by": "household", **{n: str(form.cleaned_data[n]) for n in changed}}
+    )
+    return changed

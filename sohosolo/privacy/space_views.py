@@ -9,7 +9,6 @@ import time
 from datetime import timedelta
 from functools import wraps
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
@@ -20,16 +19,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sohosolo.audit.log import log_action
+from sohosolo.lib.addresses import client_address
 from sohosolo.lib.throttle import Throttle
 from sohosolo.privacy import tasks as privacy_tasks
-from sohosolo.privacy.audit import log_action
 from sohosolo.privacy.consents import WORDINGS
 from sohosolo.privacy.forms import LinkRequestForm, ProjectForm, SpaceRequestForm
 from sohosolo.privacy.models import Consent, PersonalSpaceLink, RightsRequest
 from sohosolo.privacy.notifications import send_space_link
 from sohosolo.privacy.personal_data import personal_space_items
-from sohosolo.privacy.services import create_rights_request, export_household, withdraw_consent
-from sohosolo.prospects.models import Household, Interaction, Person
+from sohosolo.privacy.services import (
+    create_rights_request,
+    export_household,
+    update_project_from_space,
+    withdraw_consent,
+)
+from sohosolo.prospects.models import Household, Person, in_work
+from sohosolo.territory.models import Territory
 
 SESSION_KEY = "personal_space"
 LINKS_PER_ADDRESS_PER_HOUR = 5
@@ -48,11 +54,7 @@ def space_household(request: HttpRequest) -> Household | None:
     if data.get("until", 0) < time.time():
         del request.session[SESSION_KEY]
         return None
-    return (
-        Household.objects.select_related("territory", "advisor")
-        .filter(pk=data.get("household"), anonymised_at__isnull=True)
-        .first()
-    )
+    return Household.objects.current().select_related("territory", "advisor").filter(pk=data.get("household")).first()
 
 
 def space_required(view):
@@ -70,14 +72,14 @@ def space_required(view):
 
 def too_many_links(request: HttpRequest) -> bool:
     """At most a few links asked for an hour from one address."""
-    return Throttle("space-links", LINKS_PER_ADDRESS_PER_HOUR, 3600).over(get_client_ip_address(request))
+    return Throttle("space-links", LINKS_PER_ADDRESS_PER_HOUR, 3600).over(client_address(request))
 
 
 def send_links(email: str) -> int:
     """A one-time link to each followed household where `email` is an adult's address. Returns how many (never shown:
     the page says the same thing whether the address is known or not)."""
     people = Person.objects.filter(
-        email=email.strip().lower(), kind=Person.Kind.ADULT, household__anonymised_at__isnull=True
+        in_work("household__"), email=email.strip().lower(), kind=Person.Kind.ADULT
     ).select_related("household__territory")
     sent = 0
     hour_ago = timezone.now() - timedelta(hours=1)
@@ -149,10 +151,7 @@ def space_open(request: HttpRequest, token: str) -> HttpResponse:
     link = (
         PersonalSpaceLink.objects.select_related("household")
         .filter(
-            token_hash=token_hash(token),
-            used_at__isnull=True,
-            expires_at__gt=timezone.now(),
-            household__anonymised_at__isnull=True,
+            in_work("household__"), token_hash=token_hash(token), used_at__isnull=True, expires_at__gt=timezone.now()
         )
         .first()
     )
@@ -186,26 +185,7 @@ def space_close(request: HttpRequest) -> HttpResponse:
 def space_project(request: HttpRequest, household: Household) -> HttpResponse:
     form = ProjectForm(request.POST or None, instance=household)
     if request.method == "POST" and form.is_valid():
-        changed = form.changed_data
-        if changed:
-            with transaction.atomic():
-                form.save()
-                Household.objects.filter(pk=household.pk).update(last_contact_on=timezone.localdate())
-                labels = ", ".join(str(form.fields[name].label) for name in changed)
-                Interaction.objects.create(
-                    household=household,
-                    kind=Interaction.Kind.NOTE,
-                    summary=_("Project updated by the household in its personal space: %(fields)s.")
-                    % {"fields": labels},
-                    data={"changed_by_household": changed},
-                )
-                log_action(
-                    None,
-                    "prospect.changed",
-                    household,
-                    {"by": "household", **{name: str(form.cleaned_data[name]) for name in changed}},
-                )
-            household.refresh_search_text()
+        update_project_from_space(form)
         messages.success(request, _("Your project is saved. Your advisor will see it."))
         return redirect("privacy:space")
     return render(
@@ -290,7 +270,6 @@ def keep_in_touch(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def legal_context() -> dict:
-    from sohosolo.territory.models import Territory
 
     years = sorted(set(Territory.objects.values_list("retention_years", flat=True))) or [3]
     return {

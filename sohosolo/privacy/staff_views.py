@@ -18,11 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sohosolo.accounts.models import User
 from sohosolo.accounts.scopes import get_territory_or_404, staff_required
 from sohosolo.accounts.security import recent_authentication_required
-from sohosolo.privacy.audit import log_action
+from sohosolo.audit.log import log_action
+from sohosolo.audit.models import ActionLog
 from sohosolo.privacy.forms import AccessLogFilterForm, AnswerForm, RightsRequestForm
-from sohosolo.privacy.models import ActionLog, RightsRequest
-from sohosolo.privacy.services import anonymise_household, create_rights_request, export_household
-from sohosolo.prospects.models import Household, Interaction
+from sohosolo.privacy.models import RightsRequest
+from sohosolo.privacy.services import anonymise_household, close_request, create_rights_request, export_household
+from sohosolo.prospects.models import Household
 
 PAGE_SIZE = 25
 LOG_PAGE_SIZE = 50
@@ -123,26 +124,6 @@ def request_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         "form": form,
     }
     return render(request, "privacy/request_detail.html", context, status=400 if form.errors else 200)
-
-
-def close_request(rights_request: RightsRequest, status: str, outcome: str, user) -> None:
-    with transaction.atomic():
-        rights_request.status = status
-        rights_request.outcome = outcome
-        rights_request.handled_by = user
-        rights_request.handled_at = timezone.now()
-        rights_request.save(update_fields=["status", "outcome", "handled_by", "handled_at"])
-        Interaction.objects.create(
-            household=rights_request.household,
-            kind=Interaction.Kind.PRIVACY,
-            summary=_("Rights request closed: %(kind)s — %(status)s.")
-            % {"kind": rights_request.get_kind_display(), "status": rights_request.get_status_display()},
-            author=user,
-            data={"rights_request": rights_request.pk},
-        )
-        log_action(
-            user, "privacy.request_closed", rights_request.household, {"request": rights_request.pk, "status": status}
-        )
 
 
 @staff_required

@@ -14,10 +14,15 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sohosolo.accounts.models import RoleKind, User
+from sohosolo.audit.log import log_action
+from sohosolo.audit.models import ActionLog
 from sohosolo.lib.emails import send_email, send_email_to_user
-from sohosolo.privacy.audit import log_action
-from sohosolo.privacy.models import AccountNotice, ActionLog, PersonalSpaceLink, RetentionNotice, RightsRequest
+from sohosolo.privacy.models import AccountNotice, PersonalSpaceLink, RetentionNotice, RightsRequest
 from sohosolo.privacy.notifications import managers_of, url_in
+from sohosolo.privacy.services import anonymise_household
+from sohosolo.prospects.models import Household, Interaction
+from sohosolo.territory.models import Territory
 
 NOTICE_DAYS = 30
 KEEP_SALT = "sohosolo.privacy.keep-in-touch"
@@ -44,9 +49,6 @@ def notice_from_token(token: str) -> RetentionNotice | None:
 def apply_prospect_retention() -> dict:
     """Warn households inactive for their territory's retention period; anonymise those warned 30 days ago that
     neither answered nor came back. Returns how many were warned, kept and anonymised."""
-    from sohosolo.privacy.services import anonymise_household
-    from sohosolo.prospects.models import Household
-    from sohosolo.territory.models import Territory
 
     today = timezone.localdate()
     counts = {"warned": 0, "kept": 0, "anonymised": 0}
@@ -73,7 +75,8 @@ def apply_prospect_retention() -> dict:
             break
         cutoff = today - relativedelta(years=territory.retention_years)
         households = (
-            Household.objects.filter(territory=territory, anonymised_at__isnull=True, last_contact_on__lt=cutoff)
+            Household.objects.current()
+            .filter(territory=territory, last_contact_on__lt=cutoff)
             .exclude(Exists(RetentionNotice.objects.filter(household=OuterRef("pk"), closed_at__isnull=True)))
             .with_main_contact()
             .order_by("last_contact_on", "pk")[: WARNINGS_PER_RUN - counts["warned"]]
@@ -109,7 +112,6 @@ def warn_household(household, today) -> RetentionNotice:
 
 def keep_in_touch(notice: RetentionNotice) -> bool:
     """The household answered the warning: its file stays, as if it had just been in contact. False if too late."""
-    from sohosolo.prospects.models import Household, Interaction
 
     household = notice.household
     if household.anonymised_at is not None:
@@ -118,10 +120,9 @@ def keep_in_touch(notice: RetentionNotice) -> bool:
         today = timezone.localdate()
         RetentionNotice.objects.filter(pk=notice.pk).update(kept_at=timezone.now(), closed_at=timezone.now())
         Household.objects.filter(pk=household.pk).update(last_contact_on=today)
-        Interaction.objects.create(
-            household=household,
-            kind=Interaction.Kind.PRIVACY,
-            summary=_("Asked to stay in touch after the retention warning: the file is kept."),
+        household.record(
+            Interaction.Kind.PRIVACY,
+            _("Asked to stay in touch after the retention warning: the file is kept."),
         )
         log_action(None, "prospect.retention_kept", household)
     return True
@@ -131,7 +132,6 @@ def keep_in_touch(notice: RetentionNotice) -> bool:
 def apply_account_retention() -> dict:
     """Volunteers' and members' accounts unused for ACCOUNT_INACTIVE_DAYS are warned, then deactivated 30 days later
     if still unused. Staff and administrators are never deactivated this way."""
-    from sohosolo.accounts.models import RoleKind, User
 
     now = timezone.now()
     today = timezone.localdate()

@@ -6,8 +6,9 @@ contacts then grew (+7–11 % a year until 2013, a few per cent after, a dip in 
 
 How "followed at the year's end" is recorded: a file is followed from its first contact until it is settled, dropped
 or put on hold; each of these closings is a "stage" entry of its timeline (Interaction.Kind.STAGE, dated, with
-``data = {"from": …, "to": …}``), and settled files also carry ``settled_on``. `followed_at(territory, day)` counts
-the files followed at the end of `day` from these entries alone, so any year's figure can be read back from the data.
+``data = {"from": …, "to": …}``), and settled files also carry ``settled_on``. `Household.objects.followed_at(day)`
+(the dashboard's definition) counts the files followed at the end of `day` from these, so any year's figure can be
+read back from the data.
 
 Consents: households that applied by the form (most of them after 2015) get what
 `privacy.consents.record_consents` stores for a new applicant (one consent per purpose, on the current wording in
@@ -31,7 +32,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from faker import Faker
 
@@ -63,7 +63,6 @@ PEOPLE_2008 = 48
 FOLLOWED_END_2008 = 80
 GOAL_FAMILIES = 40
 CONSENT_SOURCE = "application form"
-CLOSED_STAGES = (Stage.SETTLED, Stage.ON_HOLD, Stage.DROPPED)
 BATCH = 1000
 
 
@@ -961,7 +960,9 @@ class Generator:
                 due = draft.settled_on + timedelta(days=after)
                 done = due <= today and (due < today - timedelta(days=60) or rng.random() < 0.6)
                 done_on = min(today, due + timedelta(days=rng.randint(0, 6)))
-                self.follow_up(draft, title, due, advisor, done_on if done else None, created_on=draft.settled_on)
+                self.follow_up(
+                    draft, title, due, advisor, done_on if done else None, created_on=draft.settled_on, welcome=True
+                )
                 if done and len(entries) < 7:  # one entry for the first contact, six more at most
                     add(done_on, K.CALL, done_text.format(commune=commune_name))
         elif stage in (Stage.ON_HOLD, Stage.DROPPED):
@@ -1044,7 +1045,7 @@ class Generator:
         return village.commune_id, village.commune.name
 
     def follow_up(self, draft: Draft, title: str, due: date, advisor: User | None, done_on: date | None = None,
-                  created_on: date | None = None) -> None:  # fmt: skip
+                  created_on: date | None = None, welcome: bool = False) -> None:  # fmt: skip
         if created_on is None:  # written down a few days before it is due, after the first contact
             latest = min(due, done_on or due, self.today)
             created_on = max(draft.first, latest - timedelta(days=self.rng.randint(1, 14)))
@@ -1055,7 +1056,8 @@ class Generator:
                 title=title[:200],
                 due_on=due,
                 assignee=advisor,
-                created_by=advisor,
+                created_by=None if welcome else advisor,
+                is_welcome=welcome,
                 done_at=max(done_at, created_at) if done_at else None,  # done the day it was written: after it
                 done_by=advisor if done_on else None,
             )
@@ -1064,19 +1066,8 @@ class Generator:
 
     @staticmethod
     def search_text(household: Household, members: list[Person], interactions: list[Interaction]) -> str:
-        """What Household.refresh_search_text computes, from the objects in memory."""
-        parts = [
-            household.current_town,
-            household.current_country,
-            household.sector,
-            household.notes,
-            household.project,
-        ]
-        for member in members:
-            parts += [member.first_name, member.last_name, member.email, member.phone, member.phone_key]
-        parts += [i.summary for i in sorted(interactions, key=lambda i: i.occurred_at, reverse=True)[:50]]
-        # fold() part by part (the same result as folding the whole text), with the parts that repeat folded once
-        return " ".join(folded for p in parts if p and (folded := _fold(p)))
+        latest = [i.summary for i in sorted(interactions, key=lambda i: i.occurred_at, reverse=True)]
+        return household.build_search_text(members, latest, folding=_fold)
 
     # --- Writing ----------------------------------------------------------------------------------------------------
 
@@ -1148,14 +1139,3 @@ def load_prospects(
         "interactions": sum(len(d.interactions) for d in drafts),
         "follow-ups": sum(len(d.follow_ups) for d in drafts),
     }
-
-
-def followed_at(territory: Territory, day: date):
-    """The households followed at the end of `day`: first contacted by then, and not yet settled, dropped or put on
-    hold by then (read from the dated "stage" entries of their timelines)."""
-    tz = ZoneInfo(settings.TIME_ZONE)
-    end = datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(days=1)
-    closed = Interaction.objects.filter(
-        household=OuterRef("pk"), kind=Interaction.Kind.STAGE, occurred_at__lt=end, data__to__in=list(CLOSED_STAGES)
-    )
-    return Household.objects.filter(territory=territory, first_contact_on__lte=day).exclude(Exists(closed))

@@ -10,11 +10,12 @@ from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sohosolo.accounts.models import RoleKind
+from sohosolo.lib import forms as choice_fields
 from sohosolo.privacy.consents import WORDINGS
 from sohosolo.privacy.models import Consent
 from sohosolo.prospects.models import (
     PROJECT_FIELDS,
+    Activity,
     FollowUp,
     Household,
     Interaction,
@@ -23,6 +24,7 @@ from sohosolo.prospects.models import (
     Stage,
     Tag,
 )
+from sohosolo.prospects.services import team_of
 from sohosolo.territory.models import Commune, Territory, Village
 
 FORM_TIMESTAMP_SALT = "sohosolo.prospects.application-started"
@@ -64,7 +66,7 @@ class ApplicationForm(forms.ModelForm):
     children_ages = forms.CharField(
         label=_("Children's ages"), max_length=80, required=False, help_text=_("For instance: 3, 7, 12.")
     )
-    villages = forms.ModelMultipleChoiceField(
+    villages = choice_fields.ModelMultipleChoiceField(
         label=_("Partner villages you are interested in"),
         queryset=Village.objects.none(),
         required=False,
@@ -151,26 +153,22 @@ class ApplicationForm(forms.ModelForm):
         }
 
 
-DATE_FILTERS = [
-    ("first_contact_from", "first_contact_on__gte"),
-    ("first_contact_to", "first_contact_on__lte"),
-    ("last_contact_from", "last_contact_on__gte"),
-    ("last_contact_to", "last_contact_on__lte"),
-]
-
-
 class ProspectFilterForm(forms.Form):
     """The list's filters and search; bad values are ignored rather than refused."""
 
-    q = forms.CharField(label=_("Search"), required=False, help_text=_("Names, emails, phones, towns, notes."))
+    q = forms.CharField(
+        label=_("Search"), required=False, max_length=200, help_text=_("Names, emails, phones, towns, notes.")
+    )
     stage = forms.MultipleChoiceField(label=_("Stage"), choices=Stage.choices, required=False)
-    advisor = forms.ModelChoiceField(label=_("Advisor"), queryset=None, required=False, empty_label=_("Any advisor"))
+    advisor = choice_fields.ModelChoiceField(
+        label=_("Advisor"), queryset=None, required=False, empty_label=_("Any advisor")
+    )
     activity = forms.ChoiceField(label=_("Activity"), required=False)
     source = forms.ChoiceField(label=_("Source"), required=False)
-    village = forms.ModelChoiceField(
+    village = choice_fields.ModelChoiceField(
         label=_("Village of interest"), queryset=None, required=False, empty_label=_("Any village")
     )
-    tag = forms.ModelChoiceField(label=_("Tag"), queryset=None, required=False, empty_label=_("Any tag"))
+    tag = choice_fields.ModelChoiceField(label=_("Tag"), queryset=None, required=False, empty_label=_("Any tag"))
     first_contact_from = forms.DateField(
         label=_("First contact from"), required=False, widget=forms.DateInput({"type": "date"})
     )
@@ -197,7 +195,6 @@ class ProspectFilterForm(forms.Form):
 
     def __init__(self, territory: Territory, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from sohosolo.prospects.models import Activity
 
         self.fields["advisor"].queryset = team_of(territory)
         self.fields["village"].queryset = territory.villages.order_by("name")
@@ -231,18 +228,6 @@ class ProspectFilterForm(forms.Form):
         if data["duplicates"]:
             households = households.filter(possible_duplicate=True)
         return households.order_by(data["sort"] or "-last_contact_on", "-pk")
-
-
-def team_of(territory: Territory):
-    from sohosolo.accounts.models import User
-
-    return (
-        User.objects.filter(
-            roles__territory=territory, roles__kind__in=[RoleKind.ADVISOR, RoleKind.MANAGER], is_active=True
-        )
-        .distinct()
-        .order_by("full_name")
-    )
 
 
 class InteractionForm(forms.ModelForm):
@@ -290,7 +275,7 @@ class StageForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    advisor = forms.ModelChoiceField(label=_("Advisor"), queryset=None, required=False, empty_label=_("Nobody"))
+    advisor = choice_fields.ModelChoiceField(label=_("Advisor"), queryset=None, required=False, empty_label=_("Nobody"))
 
     def __init__(self, territory: Territory, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -298,7 +283,7 @@ class AssignForm(forms.Form):
 
 
 class SettleForm(forms.Form):
-    commune = forms.ModelChoiceField(label=_("Commune"), queryset=None)
+    commune = choice_fields.ModelChoiceField(label=_("Commune"), queryset=None)
     settled_on = forms.DateField(label=_("Settled on"), widget=forms.DateInput({"type": "date"}))
     people = forms.IntegerField(label=_("Number of people"), min_value=1, max_value=30)
 
@@ -336,19 +321,6 @@ class HouseholdEditForm(forms.ModelForm):
         territory = self.instance.territory
         self.fields["villages_of_interest"].queryset = territory.villages.order_by("name")
         self.fields["tags"].queryset = Tag.objects.filter(territory=territory)
-
-
-def advisors_round_robin(territory: Territory):
-    """The advisor of `territory` who was given a new file the longest time ago (automatic assignment)."""
-    from django.db.models import F, Max
-
-    advisors = (
-        team_of(territory)
-        .filter(roles__kind=RoleKind.ADVISOR, roles__territory=territory)
-        .annotate(last_given=Max("households__created_at"))
-        .order_by(F("last_given").asc(nulls_first=True), "pk")
-    )
-    return advisors.first()
 
 
 class PersonForm(forms.ModelForm):

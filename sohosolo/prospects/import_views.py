@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,17 +25,29 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sohosolo.accounts.scopes import get_territory_or_404, staff_required
-from sohosolo.privacy.audit import log_action
+from sohosolo.accounts.security import recent_authentication_required
+from sohosolo.audit.log import log_action
+from sohosolo.lib.exports import csv_response, xlsx_response
 from sohosolo.prospects.importing import (
     FIELDS,
+    KEEP,
+    PROBLEM_TITLES,
     ImportFileError,
     ImportReport,
     Rejection,
     Table,
+    ValueColumn,
+    check_values,
     field_label,
     guess_mapping,
     import_prospects,
     read_table,
+    rejected_rows_table,
+    remember,
+    remembered,
+    shown_lines,
+    value_table,
+    word_problems,
 )
 from sohosolo.prospects.models import ImportJob
 from sohosolo.prospects.tasks import import_progress_key, run_import
@@ -110,13 +122,18 @@ class Column:
 
 
 class ImportMappingForm(forms.Form):
-    """One choice of field per column of the file (keyed by its position), and the mode."""
+    """One choice of field per column of the file (keyed by its position), the mode, and for each distinct value of
+    the choice columns (stage, activity, source, advisor, communes, country, villages) what it means."""
 
-    def __init__(self, table: Table, *args, **kwargs):
+    def __init__(self, table: Table, job: ImportJob, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.table = table
+        self.table, self.job = table, job
         self.fields["mode"] = mode_field()
-        choices = [("", _("— ignore this column —")), *((name, field_label(name)) for name in FIELDS)]
+        choices = [
+            ("", _("— ignore this column —")),
+            (KEEP, _("— keep in the notes —")),
+            *((name, field_label(name)) for name in FIELDS),
+        ]
         self.names: dict[int, str] = {}
         seen: dict[str, int] = {}
         for index, header in enumerate(table.headers):
@@ -127,6 +144,44 @@ class ImportMappingForm(forms.Form):
             self.names[index] = f"column_{index}"
             self.fields[self.names[index]] = forms.ChoiceField(label=header, choices=choices, required=False)
         self.seen = seen
+        self.value_columns = self._value_columns()
+
+    def posted_mapping(self) -> dict[str, str | None]:
+        """The columns' fields as posted (or as saved with the job), before any check."""
+        if not self.is_bound:
+            return self.job.mapping or {}
+        return {self.table.headers[i]: self.data.get(name) or None for i, name in self.names.items()}
+
+    def _value_columns(self) -> list[ValueColumn]:
+        try:
+            columns = guess_mapping(self.table.headers, self.posted_mapping() or None)
+        except ImportFileError:
+            return []
+        chosen = self.job.values or {}
+        value_columns = value_table(self.table, columns, self.job.territory)
+        for column in value_columns:
+            for number, row in enumerate(column.rows):
+                name = f"value_{column.index}_{number}"
+                label = _("“%(value)s” imported as") % {"value": row.value}
+                if column.choices is not None:
+                    field = forms.ChoiceField(
+                        label=label, choices=[("", _("— none: kept in the notes —")), *column.choices], required=False
+                    )
+                else:
+                    field = forms.CharField(label=label, required=False, max_length=200)
+                saved = chosen.get(column.header, {})
+                if row.value in saved:
+                    initial = saved[row.value] or ""
+                elif column.choices is not None:
+                    initial = row.suggestion.target
+                else:
+                    initial = row.label if row.suggestion.target else ""
+                if column.choices is None and initial and column.field in ("settled_commune", "villages_of_interest"):
+                    initial = row.label if initial == row.suggestion.target else initial
+                field.initial = initial
+                self.fields[name] = field
+                column.fields.append((row, self[name]))
+        return value_columns
 
     def columns(self) -> list[Column]:
         columns = []
@@ -148,10 +203,21 @@ class ImportMappingForm(forms.Form):
         cleaned = super().clean()
         mapping = {self.table.headers[i]: cleaned.get(name) or None for i, name in self.names.items()}
         try:
-            guess_mapping(self.table.headers, mapping)
+            columns = guess_mapping(self.table.headers, mapping)
+            # A value whose field was not posted keeps the import's own reading (its suggestion when sure).
+            values = {
+                column.header: {
+                    row.value: cleaned.get(bound.name) or None
+                    for row, bound in column.fields
+                    if bound.html_name in self.data
+                }
+                for column in self.value_columns
+            }
+            values = {header: chosen for header, chosen in values.items() if chosen}
+            check_values(self.job.territory, values, columns, self.table.headers)
         except ImportFileError as error:
             raise ValidationError(str(error)) from error
-        cleaned["mapping"] = mapping
+        cleaned["mapping"], cleaned["values"] = mapping, values
         return cleaned
 
 
@@ -184,32 +250,25 @@ def sample_file(table: Table, count: int) -> bytes:
     return write(delimiter, [table.headers, *(cells for _line, cells in table.rows[:count])]).encode()
 
 
-def preview(job: ImportJob, content: bytes, table: Table, mapping: dict, mode: str) -> Preview:
+def preview(job: ImportJob, content: bytes, table: Table, mapping: dict, values: dict, mode: str) -> Preview:
     """The first rows as the import reads them, and a dry run of the import on the file (or its first rows)."""
     columns = guess_mapping(table.headers, mapping)
+    options = {"file_name": job.original_name, "mapping": mapping, "values": values, "mode": mode, "dry_run": True}
     if len(table.rows) <= CHECKED_ROWS:
-        report = import_prospects(
-            content, job.territory, file_name=job.original_name, mapping=mapping, mode=mode, dry_run=True
-        )
+        report = import_prospects(content, job.territory, **options)
     else:
-        report = import_prospects(
-            sample_file(table, CHECKED_ROWS),
-            job.territory,
-            file_name=job.original_name,
-            mapping=mapping,
-            mode=mode,
-            dry_run=True,
-        )
+        report = import_prospects(sample_file(table, CHECKED_ROWS), job.territory, **options)
         # The sample's rows are on lines 2, 3…: back to the file's own line numbers.
         lines = [line for line, _cells in table.rows]
         report.rejected = [Rejection(lines[line - 2], reason) for line, reason in report.rejected]
     reasons = dict(report.rejected)
+    shown = [i for i in sorted(columns) if columns[i] != KEEP]
     rows = [
-        (line, [cells[i] if i < len(cells) else "" for i in sorted(columns)], reasons.get(line, ""))
+        (line, [cells[i] if i < len(cells) else "" for i in shown], reasons.get(line, ""))
         for line, cells in table.rows[:PREVIEW_ROWS]
     ]
     return Preview(
-        columns=[(table.headers[i], field_label(columns[i])) for i in sorted(columns)],
+        columns=[(table.headers[i], field_label(columns[i])) for i in shown],
         rows=rows,
         report=report,
         checked=min(len(table.rows), CHECKED_ROWS),
@@ -236,8 +295,10 @@ def import_upload(request: HttpRequest, code: str) -> HttpResponse:
     form = ImportUploadForm(request.POST, request.FILES) if request.method == "POST" else ImportUploadForm()
     if request.method == "POST" and form.is_valid():
         upload, table = form.cleaned_data["file"], form.table
+        # A file laid out like one imported before starts from the mappings confirmed then.
+        columns, values = remembered(territory, table.headers)
         try:
-            guessed = {table.headers[i]: name for i, name in guess_mapping(table.headers).items()}
+            guessed = {table.headers[i]: name for i, name in guess_mapping(table.headers, columns or None).items()}
         except ImportFileError:
             guessed = {}  # nothing recognised, or a field twice: the mapping page asks for each column
         job = ImportJob(
@@ -245,6 +306,7 @@ def import_upload(request: HttpRequest, code: str) -> HttpResponse:
             created_by=request.user,
             original_name=Path(upload.name).name[:200],
             mapping=guessed,
+            values=values,
             mode=form.cleaned_data["mode"],
             rows_total=len(table.rows),
         )
@@ -280,16 +342,21 @@ def import_mapping(request: HttpRequest, code: str, job_id: int) -> HttpResponse
     with job.file.open("rb") as file:
         content = file.read()
     table = read_table(content)
-    form = ImportMappingForm(table, request.POST if request.method == "POST" else None)
+    form = ImportMappingForm(table, job, request.POST if request.method == "POST" else None)
     if request.method == "GET":
         form.initial = mapping_initial(job, form.names, table.headers)
     running = request.method == "POST" and request.POST.get("action") == "run"
     if form.is_bound and form.is_valid():
-        mapping, mode = form.cleaned_data["mapping"], form.cleaned_data["mode"]
+        mapping, values, mode = form.cleaned_data["mapping"], form.cleaned_data["values"], form.cleaned_data["mode"]
         jobs = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.UPLOADED)
         if running:
             # Claimed atomically: a second click on "Run the import" queues nothing more.
-            if jobs.update(status=ImportJob.Status.QUEUED, mapping=mapping, mode=mode, queued_at=timezone.now()):
+            queued = jobs.update(
+                status=ImportJob.Status.QUEUED, mapping=mapping, values=values, mode=mode, queued_at=timezone.now()
+            )
+            if queued:
+                # Confirmed: the next file with these headers starts from these mappings.
+                remember(job.territory, table.headers, mapping, values, request.user)
                 log_action(
                     request.user,
                     "prospects.import_queued",
@@ -298,14 +365,14 @@ def import_mapping(request: HttpRequest, code: str, job_id: int) -> HttpResponse
                 )
                 run_import.enqueue(job.pk)
             return redirect("prospects:import_job", code=job.territory.code, job_id=job.pk)
-        jobs.update(mapping=mapping, mode=mode)
-        job.mapping, job.mode = mapping, mode
+        jobs.update(mapping=mapping, values=values, mode=mode)
+        job.mapping, job.values, job.mode = mapping, values, mode
         if not request.htmx:
             return redirect("prospects:import_mapping", code=job.territory.code, job_id=job.pk)
     context = {"territory": job.territory, "job": job, "form": form, "checked_rows": CHECKED_ROWS}
     if not form.errors:
         try:
-            context["preview"] = preview(job, content, table, job.mapping or None, job.mode)
+            context["preview"] = preview(job, content, table, job.mapping or None, job.values or None, job.mode)
         except ImportFileError as error:  # the guessed mapping found no name, email or phone column
             context["preview_error"] = str(error)
     if request.htmx:
@@ -334,6 +401,15 @@ def job_context(job: ImportJob) -> dict:
         rows_done = max(rows_done, cache.get(import_progress_key(job.pk)) or 0)
     percent = round(100 * rows_done / job.rows_total) if job.rows_total else 0
     finished = job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED)
+    report = job.report or {}
+    rejected = [
+        {"line": row["line"], "reason": word_problems(row["problems"]) if row.get("problems") else row["reason"]}
+        for row in report.get("rejected", [])
+    ]
+    groups: dict[str, list[int]] = {}
+    for row in report.get("rejected", []):
+        for code in dict.fromkeys(code for code, _params in row.get("problems", [])):
+            groups.setdefault(code, []).append(row["line"])
     return {
         "territory": job.territory,
         "job": job,
@@ -341,7 +417,12 @@ def job_context(job: ImportJob) -> dict:
         "percent": min(percent, 100),
         "finished": finished,
         "state": f"{job.status}-{rows_done}",
-        "report": job.report,
+        "report": report,
+        "rejected": rejected,
+        "groups": sorted(
+            ((str(PROBLEM_TITLES.get(code, code)), len(lines), shown_lines(lines)) for code, lines in groups.items()),
+            key=lambda group: -group[1],
+        ),
     }
 
 
@@ -366,3 +447,28 @@ def import_progress(request: HttpRequest, code: str, job_id: int) -> HttpRespons
     if not context["finished"] and request.GET.get("seen") == context["state"]:
         return HttpResponse(status=204)
     return render(request, "prospects/import_job.html#status", context)
+
+
+@staff_required
+@require_GET
+@recent_authentication_required
+def import_rejected(request: HttpRequest, code: str, job_id: int, fmt: str) -> HttpResponse:
+    """The rejected rows of a finished import, as they were in the file with the reason in a last column: a
+    spreadsheet to fix and import again. It holds personal data: made on request, never stored, and logged."""
+    job = get_import_job_or_404(request, code, job_id)
+    report = job.report or {}
+    if fmt not in ("csv", "xlsx") or job.status != ImportJob.Status.DONE or not report.get("rejected_rows"):
+        raise Http404("No rejected rows.")
+    reasons = {
+        row["line"]: word_problems(row["problems"]) if row.get("problems") else row["reason"]
+        for row in report.get("rejected", [])
+    }
+    header, rows = rejected_rows_table(
+        report.get("headers", []),
+        ((row["line"], row["cells"], reasons.get(row["line"], "")) for row in report["rejected_rows"]),
+    )
+    log_action(request.user, "prospects.import_rejected_exported", job, {"file": job.original_name, "rows": len(rows)})
+    filename = f"{Path(job.original_name).stem}-{_('rejected')}"
+    if fmt == "xlsx":
+        return xlsx_response(filename, header, rows, title=str(_("Rejected rows")))
+    return csv_response(filename, header, rows)

@@ -6,15 +6,22 @@ discovery stay → settled; or on hold / dropped, each with a reason.
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.fields.json import KT
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sohosolo.audit.log import log_action
+from sohosolo.lib.storage import private_storage
 from sohosolo.lib.text import fold, name_key, phone_key
+from sohosolo.privacy.models import Consent
 from sohosolo.territory.models import Commune, Territory, Village
 
 
@@ -31,6 +38,7 @@ class Stage(models.TextChoices):
 # Stages that need a reason, and the stages where a file is "followed now".
 STAGES_WITH_REASON = {Stage.ON_HOLD, Stage.DROPPED}
 FOLLOWED_STAGES = {Stage.NEW, Stage.FIRST_INTERVIEW, Stage.FOLLOW_UP, Stage.VISIT}
+CLOSED_STAGES = (Stage.SETTLED, Stage.ON_HOLD, Stage.DROPPED)  # a file at one of these is no longer followed
 
 
 class Activity(models.TextChoices):
@@ -53,6 +61,7 @@ class Source(models.TextChoices):
     WORD_OF_MOUTH = "word_of_mouth", _("Friends or family")
     PARTNER = "partner", _("A partner (chamber, bank, accountant…)")
     VILLAGE = "village", _("A partner village")
+    MEETING = "meeting", _("An information meeting")
     OTHER = "other", _("Other")
 
 
@@ -120,49 +129,75 @@ PROJECT_FIELDS = [
 ]
 
 
+def end_of_day(day: date) -> datetime:
+    """The instant `day` ends in Paris (the programme's day, whatever the server's time zone)."""
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(settings.TIME_ZONE)) + timedelta(days=1)
+
+
+def in_work(prefix: str = "") -> Q:
+    """The files still in the work: an anonymised file (erasure, retention) is out of every list, search and page.
+    `prefix` reaches the household from a related record, e.g. `in_work("household__")`."""
+    return Q(**{f"{prefix}anonymised_at__isnull": True})
+
+
+def main_contact_prefetch(prefix: str = "") -> models.Prefetch:
+    """Each household's main contact as `household.main_contacts` (a list of one, or empty), one query for a whole
+    page; `main_contact` and `display_name` read it. `prefix` reaches the household, e.g. "household__"."""
+    return models.Prefetch(
+        f"{prefix}members", queryset=Person.objects.filter(is_main_contact=True), to_attr="main_contacts"
+    )
+
+
 class HouseholdQuerySet(models.QuerySet):
+    def current(self) -> HouseholdQuerySet:
+        """The files still in the work (not anonymised): see in_work()."""
+        return self.filter(in_work())
+
     def followed_now(self) -> HouseholdQuerySet:
         # An anonymised file (erasure, retention) is no longer followed, whatever its last stage.
-        return self.filter(stage__in=FOLLOWED_STAGES, anonymised_at__isnull=True)
+        return self.current().filter(stage__in=FOLLOWED_STAGES)
+
+    def followed_at(self, day: date) -> HouseholdQuerySet:
+        """Files followed at the end of `day` (the one definition, for the dashboard, the report and the demo's
+        checks): first contacted by then, and whose latest stage change by then (if any) does not close the file; a
+        settling date on or before `day` also closes it (a settling recorded afterwards, or a file imported as
+        settled)."""
+        latest = Interaction.objects.filter(
+            household=OuterRef("pk"), kind=Interaction.Kind.STAGE, occurred_at__lt=end_of_day(day)
+        ).order_by("-occurred_at", "-pk")
+        return (
+            self.filter(first_contact_on__lte=day)
+            .annotate(stage_then=Subquery(latest.annotate(to=KT("data__to")).values("to")[:1]))
+            .filter(Q(stage_then__isnull=True) | ~Q(stage_then__in=CLOSED_STAGES))
+            .exclude(settled_on__lte=day)
+        )
 
     def sharing_consented(self) -> HouseholdQuerySet:
         """Files whose latest answer about sharing with the village committees is a yes, not withdrawn."""
-        from sohosolo.privacy.models import Consent
-
         # The latest answer about sharing decides, as privacy.consents.has_consent does.
         latest = Consent.objects.filter(household=OuterRef("pk"), purpose=Consent.Purpose.SHARING).order_by(
             "-recorded_at", "-pk"
         )
         return (
-            self.filter(anonymised_at__isnull=True)
+            self.current()
             .annotate(latest_sharing=Subquery(latest.values("pk")[:1]))
             .filter(consents__pk=F("latest_sharing"), consents__given=True, consents__withdrawn_at__isnull=True)
         )
 
-    def shared_with_village(self, village: Village) -> HouseholdQuerySet:
-        """Files a village committee may see: the household consented to sharing and is interested in the village,
-        was referred to it by the team, or settled there (committees' welcome checklist)."""
-        from sohosolo.committees.models import Referral, WelcomeChecklist
-
-        concerned = (
-            Exists(Household.villages_of_interest.through.objects.filter(household=OuterRef("pk"), village=village))
-            | Exists(Referral.objects.filter(household=OuterRef("pk"), village=village))
-            | Exists(WelcomeChecklist.objects.filter(household=OuterRef("pk"), village=village))
-        )
-        return self.filter(concerned, stage__in=[*FOLLOWED_STAGES, Stage.SETTLED]).sharing_consented()
-
     def with_main_contact(self) -> HouseholdQuerySet:
         """Each household with `main_contacts`, its main contact in a list: one query for a whole page."""
-        return self.prefetch_related(
-            models.Prefetch("members", queryset=Person.objects.filter(is_main_contact=True), to_attr="main_contacts")
-        )
+        return self.prefetch_related(main_contact_prefetch())
 
     def search(self, text: str) -> HouseholdQuerySet:
-        """Every word must appear in the names, emails, phones, towns or notes; accents and case ignored."""
+        """Every word must appear in the names, emails, phones, towns or notes; accents and case ignored. The first
+        SEARCH_WORDS words count, each cut at 60 characters: a person's search, never a query too large to run."""
         qs = self
-        for word in fold(text).split():
-            qs = qs.filter(search_text__contains=word)
+        for word in fold(text[:2000]).split()[:SEARCH_WORDS]:
+            qs = qs.filter(search_text__contains=word[:60])
         return qs
+
+
+SEARCH_WORDS = 12
 
 
 class Household(models.Model):
@@ -224,6 +259,12 @@ class Household(models.Model):
         Commune, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("settled in")
     )
     settled_people = models.PositiveSmallIntegerField(_("people settled"), null=True, blank=True)
+    external_ref = models.CharField(
+        _("reference in an imported file"),
+        max_length=100,
+        blank=True,
+        help_text=_("The file's number or id in the spreadsheet it was imported from: importing it again updates it."),
+    )
     possible_duplicate = models.BooleanField(
         _("to check: possible duplicate"), default=False, help_text=_("A new application matched this file.")
     )
@@ -242,6 +283,9 @@ class Household(models.Model):
             models.Index(fields=["territory", "stage", "-last_contact_on"], name="household_stage_idx"),
             models.Index(fields=["territory", "advisor", "stage"], name="household_advisor_idx"),
             models.Index(fields=["territory", "-first_contact_on"], name="household_first_idx"),
+            models.Index(
+                fields=["territory", "external_ref"], condition=~Q(external_ref=""), name="household_external_ref_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -262,22 +306,64 @@ class Household(models.Model):
 
     @property
     def main_contact(self) -> Person | None:
-        members = getattr(self, "_prefetched_objects_cache", {}).get("members")
-        if members is not None:
-            return next((m for m in members if m.is_main_contact), None)
-        return self.members.filter(is_main_contact=True).first()
+        """From `main_contacts` (with_main_contact, main_contact_prefetch) or all the members prefetched; otherwise
+        read once and kept on this instance."""
+        contacts = self.__dict__.get("main_contacts")
+        if contacts is None:
+            members = getattr(self, "_prefetched_objects_cache", {}).get("members")
+            if members is not None:
+                return next((m for m in members if m.is_main_contact), None)
+            contacts = self.main_contacts = list(self.members.filter(is_main_contact=True)[:1])
+        return contacts[0] if contacts else None
 
     @property
     def is_followed(self) -> bool:
         return self.stage in FOLLOWED_STAGES
 
-    def refresh_search_text(self, save: bool = True) -> None:
-        """The accent- and case-free text that the list's search looks into."""
+    def field_display(self, name: str):
+        """A field's value as people read it: the label of a choice, in the current language."""
+        field = self._meta.get_field(name)
+        return getattr(self, f"get_{name}_display")() if field.choices else getattr(self, name)
+
+    def record(
+        self, kind: str, summary: str, *, author=None, occurred_at=None, data: dict | None = None,
+        contact_on: date | None = None, search: bool = False,
+    ) -> Interaction:  # fmt: skip
+        """Write one entry of the file's timeline: the one way to do it. `contact_on` is the day of a contact with
+        the household, which moves its last contact forward (never back); with `search` the entry's words are
+        searchable at once (the search text is rebuilt). The caller logs the act (log_action) as a whole."""
+        entry = Interaction.objects.create(
+            household=self,
+            kind=kind,
+            summary=summary,
+            author=author,
+            occurred_at=occurred_at or timezone.now(),
+            data=data or {},
+        )
+        if contact_on is not None:
+            later = Q(last_contact_on__isnull=True) | Q(last_contact_on__lt=contact_on)
+            if Household.objects.filter(later, pk=self.pk).update(last_contact_on=contact_on):
+                self.last_contact_on = contact_on
+        if search:
+            self.refresh_search_text()
+        return entry
+
+    SEARCHED_ENTRIES = 50  # the latest timeline entries the search looks into
+
+    def build_search_text(self, members, summaries, folding=fold) -> str:
+        """The accent- and case-free text that the list's search looks into, from the members and the latest
+        timeline summaries given (newest first): the one recipe, for the file, the importer and the demo, which
+        have them in memory. `folding` may be a cached fold()."""
         parts = [self.current_town, self.current_country, self.sector, self.notes, self.project]
-        for member in self.members.all():
+        for member in members:
             parts += [member.first_name, member.last_name, member.email, member.phone, member.phone_key]
-        parts += list(self.interactions.order_by("-occurred_at").values_list("summary", flat=True)[:50])
-        self.search_text = fold(" ".join(p for p in parts if p))
+        parts += list(summaries)[: self.SEARCHED_ENTRIES]
+        # fold() part by part: the same result as folding the whole text
+        return " ".join(folded for p in parts if p and (folded := folding(p)))
+
+    def refresh_search_text(self, save: bool = True) -> None:
+        latest = self.interactions.order_by("-occurred_at").values_list("summary", flat=True)
+        self.search_text = self.build_search_text(self.members.all(), latest[: self.SEARCHED_ENTRIES])
         if save:
             type(self).objects.filter(pk=self.pk).update(search_text=self.search_text)
 
@@ -373,6 +459,10 @@ class FollowUpQuerySet(models.QuerySet):
     def open(self) -> FollowUpQuerySet:
         return self.filter(done_at__isnull=True)
 
+    def of_welcome(self, settled_on) -> FollowUpQuerySet:
+        """The open follow-ups the welcome sequence planned for the settling of `settled_on`."""
+        return self.open().filter(is_welcome=True, due_on__gt=settled_on)
+
 
 class FollowUp(models.Model):
     """Something to do for a household, by someone, by a date."""
@@ -396,6 +486,7 @@ class FollowUp(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("created by")
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    is_welcome = models.BooleanField(_("planned by the welcome sequence"), default=False, editable=False)
 
     objects = FollowUpQuerySet.as_manager()
 
@@ -407,6 +498,17 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def mark_done(self, actor, log: bool = True) -> bool:
+        """Done now, by `actor`, once: a second click, a second tab or a committee's report at the same moment
+        changes nothing. Logged unless the caller logs the whole act itself. Returns whether it was still open."""
+        now = timezone.now()
+        if not FollowUp.objects.filter(pk=self.pk, done_at__isnull=True).update(done_at=now, done_by=actor):
+            return False
+        self.done_at, self.done_by = now, actor
+        if log:
+            log_action(actor, "prospect.follow_up_done", self.household, {"title": self.title})
+        return True
 
     @property
     def is_overdue(self) -> bool:
@@ -435,9 +537,10 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
     )
-    file = models.FileField(_("file"), upload_to=import_path, blank=True)
+    file = models.FileField(_("file"), upload_to=import_path, storage=private_storage, blank=True)
     original_name = models.CharField(_("file name"), max_length=200)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    values = models.JSONField(_("value mapping"), default=dict, blank=True)
     mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED)
     rows_done = models.PositiveIntegerField(_("rows read"), default=0)
@@ -458,6 +561,31 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return round(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+
+class ImportMapping(models.Model):
+    """The column and value mappings last confirmed for a file of a given layout (its headers), in a territory: the
+    next import of a file with the same headers starts from them."""
+
+    territory = models.ForeignKey(Territory, models.CASCADE, related_name="+", verbose_name=_("territory"))
+    headers_key = models.CharField(max_length=40)
+    headers = models.JSONField(_("headers"), default=list)
+    columns = models.JSONField(_("column mapping"), default=dict, blank=True)
+    values = models.JSONField(_("value mapping"), default=dict, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "headers_key"], name="import_mapping_unique_layout")
+        ]
+
+    def __str__(self) -> str:
+        return ", ".join(self.headers)
 
 
 class SavedView(models.Model):

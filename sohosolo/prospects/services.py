@@ -5,16 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Max, Q
+from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind, User
+from sohosolo.audit.log import log_action
+from sohosolo.audit.models import ActionLog
+from sohosolo.lib.emails import send_email, send_email_to_user
 from sohosolo.lib.text import name_key, phone_key
-from sohosolo.privacy.audit import log_action
-from sohosolo.privacy.consents import record_consents, settle_consents
-from sohosolo.prospects.models import PROJECT_FIELDS, FollowUp, Household, Interaction, Person, Stage
-from sohosolo.prospects.signals import households_merging
+from sohosolo.privacy.consents import has_consent, record_consents, settle_consents
+from sohosolo.privacy.models import Consent
+from sohosolo.prospects.models import PROJECT_FIELDS, FollowUp, Household, Interaction, Person, Stage, in_work
+from sohosolo.prospects.signals import household_settled, households_merging
+from sohosolo.territory.models import Territory, Village
 
 
 @dataclass
@@ -32,7 +39,7 @@ def find_duplicate(
 ) -> Household | None:
     """The household of `territory` this person already belongs to: same email, same phone (normalised), or same
     names and town (accents and case ignored). Anonymised files are never matched."""
-    people = Person.objects.filter(household__territory=territory, household__anonymised_at__isnull=True)
+    people = Person.objects.filter(in_work("household__"), household__territory=territory)
     matches = Q()
     if email.strip():
         matches |= Q(email=email.strip().lower())
@@ -79,14 +86,11 @@ def receive_application(
         household.possible_duplicate = True
         household.last_contact_on = today
         household.save(update_fields=["possible_duplicate", "last_contact_on", "updated_at"])
-        Interaction.objects.create(
-            household=household,
-            kind=Interaction.Kind.APPLICATION,
-            summary=_("New application from %(name)s (%(email)s), attached to this file: check it.")
+        household.record(
+            Interaction.Kind.APPLICATION,
+            _("New application from %(name)s (%(email)s), attached to this file: check it.")
             % {"name": f"{contact.first_name} {contact.last_name}".strip(), "email": contact.email},
             author=actor,
-            # What was sent is kept for the team to check, and changes nothing on the file by itself: anyone who knows
-            # someone's email could otherwise change their consents or their villages.
             data={
                 "contact": contact.__dict__,
                 "details": {k: str(v) for k, v in details.items()},
@@ -102,11 +106,10 @@ def receive_application(
         )
         Person.objects.create(household=household, is_main_contact=True, **contact.__dict__)
         Person.objects.bulk_create(Person(household=household, **m.__dict__).fill_keys() for m in members)
-        Interaction.objects.create(
-            household=household,
-            kind=Interaction.Kind.APPLICATION,
+        household.record(
+            Interaction.Kind.APPLICATION,
+            _("Application received (%(source)s).") % {"source": source_label},
             author=actor,
-            summary=_("Application received (%(source)s).") % {"source": source_label},
         )
         is_new = True
     if is_new:
@@ -134,13 +137,12 @@ def change_stage(household: Household, stage: str, reason: str, actor) -> None:
         household.settled_on = household.settled_commune = household.settled_people = None
         fields += ["settled_on", "settled_commune", "settled_people"]
     household.save(update_fields=fields)
-    Interaction.objects.create(
-        household=household,
-        kind=Interaction.Kind.STAGE,
-        author=actor,
-        summary=_("Stage: %(before)s → %(after)s.") % {"before": Stage(before).label, "after": Stage(stage).label}
+    household.record(
+        Interaction.Kind.STAGE,
+        _("Stage: %(before)s → %(after)s.") % {"before": Stage(before).label, "after": Stage(stage).label}
         + (f" {reason}" if reason else ""),
-        data={"from": str(before), "to": str(stage)},  # the results read the stages at any date from these
+        author=actor,
+        data={"from": str(before), "to": str(stage)},
     )
     log_action(actor, "prospect.stage_changed", household, {"from": before, "to": stage, "reason": reason})
 
@@ -154,9 +156,7 @@ WELCOME_FOLLOW_UPS = [
 
 @transaction.atomic
 def settle_household(household: Household, commune, settled_on: date, people: int, actor) -> None:
-    """Mark the household settled; the welcome sequence then runs in the background (see tasks.welcome_sequence)."""
-    from sohosolo.prospects.tasks import welcome_sequence
-
+    """Mark the household settled; the welcome sequence then runs in the background (welcome_sequence, below)."""
     before = household.stage
     household.stage = Stage.SETTLED
     household.stage_reason = ""
@@ -175,12 +175,11 @@ def settle_household(household: Household, commune, settled_on: date, people: in
             "updated_at",
         ]
     )
-    Interaction.objects.create(
-        household=household,
-        kind=Interaction.Kind.STAGE,
-        author=actor,
-        summary=_("Settled in %(commune)s on %(date)s, %(people)s people.")
+    household.record(
+        Interaction.Kind.STAGE,
+        _("Settled in %(commune)s on %(date)s, %(people)s people.")
         % {"commune": commune.name, "date": settled_on.strftime("%d/%m/%Y"), "people": people},
+        author=actor,
         data={"from": str(before), "to": str(Stage.SETTLED), "commune": commune.pk},
     )
     log_action(
@@ -201,9 +200,110 @@ def welcome_follow_ups(household: Household, assignee) -> list[FollowUp]:
             due_on=start + timedelta(days=days),
             assignee=assignee,
             created_by=None,
+            is_welcome=True,
         )
         for days, title in WELCOME_FOLLOW_UPS
     )
+
+
+@task()
+def welcome_sequence(household_id: int, actor_id: int | None = None) -> dict:
+    """After settling: follow-ups at +1, +6 and +12 months; the village committee told, if the household agreed to
+    sharing; then `household_settled` for the other apps. Runs once per household, however often it is queued."""
+    with transaction.atomic():
+        household = (
+            Household.objects.select_for_update(of=("self",))
+            .select_related("territory", "settled_commune")
+            .get(pk=household_id)
+        )
+        settling = f"{household.settled_on}:{household.settled_commune_id}"
+        if household.stage != "settled" or household.interactions.filter(data__welcome_sequence=settling).exists():
+            return {"skipped": True}
+        follow_ups = welcome_follow_ups(household, household.advisor)
+        village = Village.objects.filter(territory=household.territory, commune=household.settled_commune).first()
+        told = []
+        if village is not None and has_consent(household, Consent.Purpose.SHARING):
+            referents = Role.objects.filter(village=village, kind=RoleKind.VOLUNTEER, user__is_active=True)
+            chosen = referents.filter(committee_function=CommitteeFunction.REFERENT) or referents
+            for role in chosen.select_related("user"):
+                send_email_to_user(role.user, "newcomer-settled", {"household": household, "village": village})
+                told.append(role.user.email)
+        household.record(
+            Interaction.Kind.NOTE,
+            _("Welcome sequence started: %(count)s follow-ups planned; committee told: %(told)s.")
+            % {"count": len(follow_ups), "told": ", ".join(told) or _("no (no consent or not a partner village)")},
+            author=User.objects.filter(pk=actor_id).first() if actor_id else None,
+            data={"welcome_sequence": settling, "committee_told": told},
+        )
+        household_settled.send(
+            sender=Household, household=household, village=village, follow_ups=follow_ups, actor_id=actor_id
+        )
+    return {"follow_ups": len(follow_ups), "committee_told": told}
+
+
+# --- The programme team and the automatic assignment ---------------------------------------------------------------
+
+
+def team_of(territory):
+    """The programme team of `territory`: its active advisors and managers, by name."""
+    return (
+        User.objects.filter(
+            roles__territory=territory, roles__kind__in=[RoleKind.ADVISOR, RoleKind.MANAGER], is_active=True
+        )
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+def advisors_round_robin(territory: Territory):
+    """The advisor of `territory` who was given a new file the longest time ago (automatic assignment)."""
+    advisors = (
+        team_of(territory)
+        .filter(roles__kind=RoleKind.ADVISOR, roles__territory=territory)
+        .annotate(last_given=Max("households__created_at"))
+        .order_by(F("last_given").asc(nulls_first=True), "pk")
+    )
+    return advisors.first()
+
+
+def submit_application(
+    territory: Territory,
+    contact: PersonData,
+    members: list[PersonData],
+    details: dict,
+    villages,
+    consents: dict[str, bool],
+    language: str,
+) -> Household:
+    """An application sent from the public form: filed (or attached to the file it matches), a new file given to
+    the advisor whose turn it is, and the acknowledgment sent in the applicant's language."""
+    result = receive_application(
+        territory, contact, members, details, villages, consents, language, source_label="application form"
+    )
+    if result.is_new:
+        assign_in_turn(territory, result.household)
+    send_email(
+        contact.email,
+        "application-received",
+        {
+            "first_name": contact.first_name,
+            "territory": territory,
+            "sharing": consents.get(Consent.Purpose.SHARING, False),
+        },
+        language=language,
+    )
+    return result.household
+
+
+def assign_in_turn(territory: Territory, household: Household) -> None:
+    """Give a new application to the territory's advisor whose turn it is. One assignment at a time per territory
+    (its row is the lock): two applications sent at the same moment go to two advisors, never both to one."""
+    with transaction.atomic():
+        Territory.objects.select_for_update().filter(pk=territory.pk).first()
+        advisor = advisors_round_robin(territory)
+        if advisor is not None:
+            Household.objects.filter(pk=household.pk).update(advisor=advisor)
+            log_action(None, "prospect.assigned", household, {"to": str(advisor), "automatic": True})
 
 
 MERGEABLE_FIELDS = [
@@ -222,10 +322,6 @@ MERGEABLE_FIELDS = [
 def merge_households(keep: Household, other: Household, take_from_other: list[str], actor) -> Household:
     """Fold `other` into `keep`: the fields listed in `take_from_other` come from `other`, everything else stays;
     members, timelines, follow-ups, consents, villages and tags are combined; the history of both is kept on `keep`."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from sohosolo.privacy.models import ActionLog
-
     if keep.pk == other.pk or keep.territory_id != other.territory_id:
         raise ValueError("Two different files of the same territory are needed.")
     changed = {}
@@ -270,11 +366,10 @@ def merge_households(keep: Household, other: Household, take_from_other: list[st
     keep.tags.add(*other.tags.all())
     household_type = ContentType.objects.get_for_model(Household)
     ActionLog.objects.filter(content_type=household_type, object_id=str(other.pk)).update(object_id=str(keep.pk))
-    Interaction.objects.create(
-        household=keep,
-        kind=Interaction.Kind.NOTE,
+    keep.record(
+        Interaction.Kind.NOTE,
+        _("File %(other)s merged into this one.") % {"other": other.pk},
         author=actor,
-        summary=_("File %(other)s merged into this one.") % {"other": other.pk},
     )
     log_action(actor, "prospect.merged", keep, {"merged_file": other.pk, "fields_taken": changed})
     other.delete()

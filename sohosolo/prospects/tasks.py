@@ -2,53 +2,19 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
 from django.tasks import task
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from sohosolo.lib.emails import send_email_to_user
-
-
-@task()
-def welcome_sequence(household_id: int, actor_id: int | None = None) -> dict:
-    """After settling: follow-ups at +1, +6 and +12 months; the village committee told, if the household agreed to
-    sharing. Runs once per household, however often it is queued."""
-    from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind
-    from sohosolo.privacy.consents import has_consent
-    from sohosolo.privacy.models import Consent
-    from sohosolo.prospects.models import Household, Interaction
-    from sohosolo.prospects.services import welcome_follow_ups
-    from sohosolo.prospects.signals import household_settled
-    from sohosolo.territory.models import Village
-
-    with transaction.atomic():
-        household = (
-            Household.objects.select_for_update(of=("self",))
-            .select_related("territory", "settled_commune")
-            .get(pk=household_id)
-        )
-        settling = f"{household.settled_on}:{household.settled_commune_id}"
-        if household.stage != "settled" or household.interactions.filter(data__welcome_sequence=settling).exists():
-            return {"skipped": True}
-        follow_ups = welcome_follow_ups(household, household.advisor)
-        village = Village.objects.filter(territory=household.territory, commune=household.settled_commune).first()
-        told = []
-        if village is not None and has_consent(household, Consent.Purpose.SHARING):
-            referents = Role.objects.filter(village=village, kind=RoleKind.VOLUNTEER, user__is_active=True)
-            chosen = referents.filter(committee_function=CommitteeFunction.REFERENT) or referents
-            for role in chosen.select_related("user"):
-                send_email_to_user(role.user, "newcomer-settled", {"household": household, "village": village})
-                told.append(role.user.email)
-        Interaction.objects.create(
-            household=household,
-            kind=Interaction.Kind.NOTE,
-            summary=_("Welcome sequence started: %(count)s follow-ups planned; committee told: %(told)s.")
-            % {"count": len(follow_ups), "told": ", ".join(told) or _("no (no consent or not a partner village)")},
-            author_id=actor_id,
-            data={"welcome_sequence": settling, "committee_told": told},
-        )
-        household_settled.send(sender=Household, household=household, village=village, actor_id=actor_id)
-    return {"follow_ups": len(follow_ups), "committee_told": told}
+from sohosolo.audit.log import log_action
+from sohosolo.prospects.importing import ImportFileError, import_prospects
+from sohosolo.prospects.models import ImportJob
+from sohosolo.prospects.services import welcome_sequence  # noqa: F401  (queued tasks name this path)
 
 
 def import_progress_key(job_id: int) -> str:
@@ -60,16 +26,6 @@ def run_import(job_id: int) -> dict:
     """Run an import uploaded on the web page, then delete its file (personal data) and keep the report.
 
     The service checks the rows outside its write transaction, so `rows_done` shows the progress while it runs."""
-    import logging
-
-    from django.conf import settings
-    from django.core.cache import cache
-    from django.utils import timezone, translation
-
-    from sohosolo.privacy.audit import log_action
-    from sohosolo.prospects.importing import ImportFileError, import_prospects
-    from sohosolo.prospects.models import ImportJob
-
     jobs = ImportJob.objects.filter(pk=job_id)
     # Claimed atomically: a task delivered twice runs the import once.
     if not jobs.filter(status=ImportJob.Status.QUEUED).update(status=ImportJob.Status.RUNNING, rows_done=0):
@@ -91,6 +47,7 @@ def run_import(job_id: int) -> dict:
                 job.territory,
                 file_name=job.original_name,
                 mapping=job.mapping or None,
+                values=job.values or None,
                 mode=job.mode,
                 actor=job.created_by,
                 progress=progress,
@@ -108,17 +65,7 @@ def run_import(job_id: int) -> dict:
         log_action(job.created_by, "prospects.import_failed", job, {"error": error})
     else:
         status = ImportJob.Status.DONE
-        result = {
-            "rows": report.rows,
-            "created": report.created,
-            "attached": report.attached,
-            "already_imported": report.already_imported,
-            "rejected": [{"line": line, "reason": reason} for line, reason in report.rejected],
-            "written": report.written,
-            "mode": str(report.mode),
-            "columns": report.columns,
-            "ignored_columns": report.ignored_columns,
-        }
+        result = report.as_dict()
     counts = {"rows_done": result["rows"], "rows_total": result["rows"]} if status == ImportJob.Status.DONE else {}
     # Only a run still marked running ends here (the hourly clean-up may have given up on it meanwhile).
     jobs.filter(status=ImportJob.Status.RUNNING).update(
@@ -128,16 +75,14 @@ def run_import(job_id: int) -> dict:
     return {"status": str(status)}
 
 
+REJECTED_ROWS_KEEP_DAYS = 30
+
+
 @task()
 def clean_up_imports() -> dict:
     """Files of imports never run are deleted after a day (they hold personal data); an import still "running" an
-    hour after it started lost its worker: it is marked failed and its file deleted."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from sohosolo.prospects.models import ImportJob
-
+    hour after it started lost its worker: it is marked failed and its file deleted. The rejected rows of an import
+    are deleted a month after it ran."""
     now = timezone.now()
     abandoned = ImportJob.objects.filter(status=ImportJob.Status.UPLOADED, created_at__lt=now - timedelta(days=1))
     stuck = ImportJob.objects.filter(
@@ -158,4 +103,15 @@ def clean_up_imports() -> dict:
         job.finished_at = now
         job.save(update_fields=["file", "status", "report", "finished_at"])
         counts["stuck"] += 1
+    # The rejected rows (personal data, to fix and import again) are kept a month; the report's counts stay.
+    old = ImportJob.objects.filter(
+        status=ImportJob.Status.DONE,
+        finished_at__lt=now - timedelta(days=REJECTED_ROWS_KEEP_DAYS),
+        report__has_key="rejected_rows",
+    )
+    counts["rejected_rows_deleted"] = 0
+    for job in old.iterator():
+        job.report = {k: v for k, v in job.report.items() if k != "rejected_rows"}
+        job.save(update_fields=["report"])
+        counts["rejected_rows_deleted"] += 1
     return counts

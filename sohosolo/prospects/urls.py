@@ -1,5 +1,6 @@
 from django.urls import path
 
+from sohosolo.committees import views as committee_views
 from sohosolo.prospects import import_views, views
 
 app_name = "prospects"
@@ -29,10 +30,14 @@ urlpatterns = [
     path(prospect + "installation/", views.settle, name="settle"),
     path(prospect + "fusionner/", views.merge, name="merge"),
     # A village's committee
-    path("territoires/<slug:code>/villages/<slug:slug>/candidats/", views.village_prospects, name="village_list"),
+    path(
+        "territoires/<slug:code>/villages/<slug:slug>/candidats/",
+        committee_views.village_prospects,
+        name="village_list",
+    ),
     path(
         "territoires/<slug:code>/villages/<slug:slug>/candidats/<int:pk>/",
-        views.village_prospect,
+        committee_views.village_prospect,
         name="village_detail",
     ),
 ]
@@ -45,4 +50,5 @@ urlpatterns += [
     path(import_job + "colonnes/", import_views.import_mapping, name="import_mapping"),
     path(import_job + "avancement/", import_views.import_progress, name="import_progress"),
     path(import_job + "annuler/", import_views.import_cancel, name="import_cancel"),
+    path(import_job + "rejets.<str:fmt>", import_views.import_rejected, name="import_rejected"),
 ]

@@ -3,26 +3,28 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from sohosolo.accounts.scopes import get_territory_or_404, get_village_or_404, role_required, staff_required
+from sohosolo.accounts.scopes import get_territory_or_404, staff_required
 from sohosolo.accounts.security import recent_authentication_required
-from sohosolo.lib.emails import send_email
+from sohosolo.audit.log import log_action
+from sohosolo.audit.models import ActionLog
+from sohosolo.lib.addresses import client_address
 from sohosolo.lib.exports import csv_response, xlsx_response
 from sohosolo.lib.throttle import Throttle
-from sohosolo.privacy.audit import log_action
+from sohosolo.prospects.access import get_household_or_404
 from sohosolo.prospects.forms import (
     NEED_FIELDS,
     ApplicationForm,
@@ -34,16 +36,15 @@ from sohosolo.prospects.forms import (
     ProspectFilterForm,
     SettleForm,
     StageForm,
-    advisors_round_robin,
 )
-from sohosolo.prospects.models import FollowUp, Household, Person, SavedView, Stage
+from sohosolo.prospects.models import FollowUp, Household, Person, SavedView, Stage, in_work, main_contact_prefetch
 from sohosolo.prospects.services import (
     MERGEABLE_FIELDS,
     PersonData,
     change_stage,
     merge_households,
-    receive_application,
     settle_household,
+    submit_application,
 )
 from sohosolo.territory.models import Territory
 
@@ -64,7 +65,7 @@ def apply_choose(request: HttpRequest) -> HttpResponse:
 
 def too_many_applications(request: HttpRequest) -> bool:
     """At most a few an hour from one address: enough for a family, too few for a robot."""
-    return Throttle("applications", APPLICATIONS_PER_ADDRESS_PER_HOUR, 3600).over(get_client_ip_address(request))
+    return Throttle("applications", APPLICATIONS_PER_ADDRESS_PER_HOUR, 3600).over(client_address(request))
 
 
 @require_http_methods(["GET", "POST"])
@@ -75,16 +76,16 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         if too_many_applications(request):
             form.add_error(None, _("Several applications were just sent from your connection. Try again in an hour."))
         else:
-            household = submit_application(request, territory, form)
+            household = send_application(territory, form)
             request.session["applied"] = household.pk
             return redirect("prospects:applied", code=territory.code)
     status = 400 if form.errors else 200
     return render(request, "prospects/apply.html", {"form": form, "territory": territory}, status=status)
 
 
-def submit_application(request: HttpRequest, territory: Territory, form: ApplicationForm) -> Household:
+def send_application(territory: Territory, form: ApplicationForm) -> Household:
+    """The form's answers as the service takes them: the main contact, the other members, the project."""
     data = form.cleaned_data
-    language = data["language"]
     year = timezone.localdate().year
     members = []
     if data["partner_first_name"] or data["partner_last_name"]:
@@ -95,36 +96,7 @@ def submit_application(request: HttpRequest, territory: Territory, form: Applica
         first_name=data["first_name"], last_name=data["last_name"], email=data["email"], phone=data["phone"]
     )
     details = {field: data[field] for field in form.Meta.fields if data.get(field) not in (None, "")}
-    result = receive_application(
-        territory,
-        contact,
-        members,
-        details,
-        data["villages"],
-        form.consents(),
-        language,
-        source_label="application form",
-    )
-    if result.is_new:
-        assign_in_turn(territory, result.household)
-    send_email(
-        data["email"],
-        "application-received",
-        {"first_name": data["first_name"], "territory": territory, "sharing": data["consent_sharing"]},
-        language=language,
-    )
-    return result.household
-
-
-def assign_in_turn(territory: Territory, household: Household) -> None:
-    """Give a new application to the territory's advisor whose turn it is. One assignment at a time per territory
-    (its row is the lock): two applications sent at the same moment go to two advisors, never both to one."""
-    with transaction.atomic():
-        Territory.objects.select_for_update().filter(pk=territory.pk).first()
-        advisor = advisors_round_robin(territory)
-        if advisor is not None:
-            Household.objects.filter(pk=household.pk).update(advisor=advisor)
-            log_action(None, "prospect.assigned", household, {"to": str(advisor), "automatic": True})
+    return submit_application(territory, contact, members, details, data["villages"], form.consents(), data["language"])
 
 
 @require_GET
@@ -136,27 +108,17 @@ def applied(request: HttpRequest, code: str) -> HttpResponse:
 # --- The team's tools ---------------------------------------------------------------------------------------------
 
 
-def get_household_or_404(request: HttpRequest, code: str, pk: int) -> Household:
-    """A prospect's file, for the team of its territory only; outsiders get 404."""
-    territory = get_territory_or_404(request, code)
-    return get_object_or_404(Household.objects.select_related("territory", "advisor"), pk=pk, territory=territory)
-
-
 @staff_required
 @require_GET
 def prospect_list(request: HttpRequest, code: str) -> HttpResponse:
     territory = get_territory_or_404(request, code)
     form = ProspectFilterForm(territory, request.GET or None)
-    households = form.filter(Household.objects.filter(territory=territory, anonymised_at__isnull=True))
+    households = form.filter(Household.objects.current().filter(territory=territory))
     page = Paginator(
         households.select_related("territory", "advisor").with_main_contact(),
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))
-    counts = dict(
-        Household.objects.filter(territory=territory, anonymised_at__isnull=True)
-        .values_list("stage")
-        .annotate(n=Count("pk"))
-    )
+    counts = dict(Household.objects.current().filter(territory=territory).values_list("stage").annotate(n=Count("pk")))
     context = {
         "territory": territory,
         "form": form,
@@ -181,54 +143,43 @@ def safe_next(request: HttpRequest, default: str) -> str:
 EXPORT_BATCH = 2000
 
 
+def _main(household):
+    return household.main_contacts[0] if household.main_contacts else None
+
+
+# The list's export, one column per (header, value of a household whose main contact is prefetched). Its headers are
+# ones the import recognises: an export imports into another territory with nothing lost.
+EXPORT_COLUMNS = [
+    (gettext_lazy("Number"), lambda h: h.pk),
+    (gettext_lazy("First name"), lambda h: m.first_name if (m := _main(h)) else ""),
+    (gettext_lazy("Last name"), lambda h: m.last_name if (m := _main(h)) else ""),
+    (gettext_lazy("Email"), lambda h: m.email if (m := _main(h)) else ""),
+    (gettext_lazy("Phone"), lambda h: m.phone if (m := _main(h)) else ""),
+    (gettext_lazy("Town"), lambda h: h.current_town),
+    (gettext_lazy("Country"), lambda h: h.current_country),
+    (gettext_lazy("Stage"), lambda h: h.get_stage_display()),
+    (gettext_lazy("Reason"), lambda h: h.stage_reason),
+    (gettext_lazy("Advisor"), lambda h: str(h.advisor or "")),
+    (gettext_lazy("Activity"), lambda h: h.get_activity_display()),
+    (gettext_lazy("Sector"), lambda h: h.sector),
+    (gettext_lazy("Source"), lambda h: h.get_source_display()),
+    (gettext_lazy("First contact"), lambda h: h.first_contact_on),
+    (gettext_lazy("Last contact"), lambda h: h.last_contact_on),
+    (gettext_lazy("Settled on"), lambda h: h.settled_on),
+    (gettext_lazy("Settled in"), lambda h: h.settled_commune.name if h.settled_commune else ""),
+    (gettext_lazy("People settled"), lambda h: h.settled_people),
+]
+
+
 def export_rows(households):
     """One row per household, read in batches (bounded memory and queries whatever the number of files)."""
     households = households.select_related("advisor", "settled_commune").with_main_contact()
     for household in households.iterator(chunk_size=EXPORT_BATCH):
-        main = household.main_contacts[0] if household.main_contacts else None
-        yield [
-            household.pk,
-            main.first_name if main else "",
-            main.last_name if main else "",
-            main.email if main else "",
-            main.phone if main else "",
-            household.current_town,
-            household.current_country,
-            household.get_stage_display(),
-            household.stage_reason,
-            str(household.advisor or ""),
-            household.get_activity_display(),
-            household.sector,
-            household.get_source_display(),
-            household.first_contact_on,
-            household.last_contact_on,
-            household.settled_on,
-            household.settled_commune.name if household.settled_commune else "",
-            household.settled_people,
-        ]
+        yield [value(household) for _header, value in EXPORT_COLUMNS]
 
 
 def export_header() -> list[str]:
-    return [
-        _("Number"),
-        _("First name"),
-        _("Last name"),
-        _("Email"),
-        _("Phone"),
-        _("Town"),
-        _("Country"),
-        _("Stage"),
-        _("Reason"),
-        _("Advisor"),
-        _("Activity"),
-        _("Sector"),
-        _("Source"),
-        _("First contact"),
-        _("Last contact"),
-        _("Settled on"),
-        _("Settled in"),
-        _("People settled"),
-    ]
+    return [str(header) for header, _value in EXPORT_COLUMNS]
 
 
 @staff_required
@@ -244,7 +195,7 @@ def export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
         # Never export more than what was asked: a wrong filter would otherwise export the whole territory.
         messages.error(request, _("A filter is not valid: correct it before exporting."))
         return redirect(reverse("prospects:list", args=[territory.code]) + "?" + request.GET.urlencode())
-    households = form.filter(Household.objects.filter(territory=territory, anonymised_at__isnull=True))
+    households = form.filter(Household.objects.current().filter(territory=territory))
     log_action(
         request.user,
         "prospects.exported",
@@ -266,7 +217,7 @@ BOARD_CARDS = 30
 def board(request: HttpRequest, code: str) -> HttpResponse:
     """The open files by stage, with counts; a card's stage is changed in place."""
     territory = get_territory_or_404(request, code)
-    households = Household.objects.filter(territory=territory, anonymised_at__isnull=True)
+    households = Household.objects.current().filter(territory=territory)
     counts = dict(households.values_list("stage").annotate(n=Count("pk")))
     columns = []
     for stage in (Stage.NEW, Stage.FIRST_INTERVIEW, Stage.FOLLOW_UP, Stage.VISIT):
@@ -352,8 +303,6 @@ def prospect_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def household_history(household: Household):
     from django.contrib.contenttypes.models import ContentType
 
-    from sohosolo.privacy.models import ActionLog
-
     return (
         ActionLog.objects.filter(content_type=ContentType.objects.get_for_model(Household), object_id=str(household.pk))
         .exclude(action="prospect.read")
@@ -407,11 +356,7 @@ def add_follow_up(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def follow_up_done(request: HttpRequest, code: str, pk: int, follow_up_id: int) -> HttpResponse:
     household = get_household_or_404(request, code, pk)
     follow_up = get_object_or_404(FollowUp, pk=follow_up_id, household=household)
-    if follow_up.done_at is None:
-        follow_up.done_at = timezone.now()
-        follow_up.done_by = request.user
-        follow_up.save(update_fields=["done_at", "done_by"])
-        log_action(request.user, "prospect.follow_up_done", household, {"title": follow_up.title})
+    follow_up.mark_done(request.user)
     if request.POST.get("from") == "my_day":
         return redirect("prospects:my_day") if not request.htmx else HttpResponse("")
     return refresh_timeline(request, household)
@@ -506,12 +451,13 @@ def my_day(request: HttpRequest) -> HttpResponse:
     territories = scope.staff_territory_ids if not scope.is_admin else Territory.objects.values_list("pk", flat=True)
     mine = (
         FollowUp.objects.open()
-        .filter(assignee=request.user, household__territory__in=territories, household__anonymised_at__isnull=True)
+        .filter(in_work("household__"), assignee=request.user, household__territory__in=territories)
         .select_related("household__territory")
-        .prefetch_related(Prefetch("household__members", queryset=Person.objects.filter(is_main_contact=True)))
+        .prefetch_related(main_contact_prefetch("household__"))
     )
     new = (
-        Household.objects.filter(territory__in=territories, stage=Stage.NEW, anonymised_at__isnull=True)
+        Household.objects.current()
+        .filter(territory__in=territories, stage=Stage.NEW)
         .filter(Q(advisor=request.user) | Q(advisor__isnull=True))
         .select_related("territory")
         .with_main_contact()
@@ -527,69 +473,6 @@ def my_day(request: HttpRequest) -> HttpResponse:
     return render(request, "prospects/my_day.html", context)
 
 
-# --- What a village committee sees --------------------------------------------------------------------------------
-
-SHARED_FIELDS = ["activity", "timeline", "tenure", "housing_type", "rooms", "village_size"]
-
-
-@role_required
-@require_GET
-def village_prospects(request: HttpRequest, code: str, slug: str) -> HttpResponse:
-    """The households that agreed to share their project with this village's committee, and only what they shared."""
-    village = get_village_or_404(request, code, slug)
-    households = Household.objects.shared_with_village(village).with_main_contact().order_by("-last_contact_on")
-    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request, "prospects/village_prospects.html", {"village": village, "territory": village.territory, "page": page}
-    )
-
-
-def display_value(household: Household, name: str):
-    """A field's value as people read it: the label of a choice, in the current language."""
-    field = Household._meta.get_field(name)
-    return getattr(household, f"get_{name}_display")() if field.choices else getattr(household, name)
-
-
-def shared_fields(household: Household) -> list[tuple[str, str]]:
-    """(label, value) of the fields a committee may see, in the reader's language."""
-    return [
-        (Household._meta.get_field(name).verbose_name, display_value(household, name))
-        for name in SHARED_FIELDS
-        if getattr(household, name) not in (None, "")
-    ]
-
-
-@role_required
-@require_GET
-def village_prospect(request: HttpRequest, code: str, slug: str, pk: int) -> HttpResponse:
-    village = get_village_or_404(request, code, slug)
-    household = Household.objects.shared_with_village(village).filter(pk=pk).first()
-    if household is None:
-        raise Http404("Not shared with this village.")
-    log_action(request.user, "prospect.read_by_committee", household, {"village": village.name})
-    members = household.members.all()
-    context = {
-        "village": village,
-        "territory": village.territory,
-        "household": household,
-        "first_name": next((m.first_name for m in members if m.is_main_contact), ""),
-        "adults": sum(1 for m in members if m.kind == Person.Kind.ADULT),
-        "children_ages": household.children_ages,
-        "shared": [
-            (
-                household._meta.get_field(f).verbose_name,
-                household._get_FIELD_display(household._meta.get_field(f))
-                if household._meta.get_field(f).choices
-                else getattr(household, f),
-            )
-            for f in SHARED_FIELDS
-            if getattr(household, f) not in (None, "")
-        ],
-        "needs": [household._meta.get_field(f).verbose_name for f in NEED_FIELDS if getattr(household, f)],
-    }
-    return render(request, "prospects/village_prospect.html", context)
-
-
 @staff_required
 @require_http_methods(["GET", "POST"])
 def merge(request: HttpRequest, code: str, pk: int) -> HttpResponse:
@@ -598,7 +481,7 @@ def merge(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     other_id = request.POST.get("other") or request.GET.get("other")
     other = None
     if other_id and re.fullmatch(r"[0-9]{1,12}", str(other_id)) and int(other_id) != household.pk:
-        other = Household.objects.filter(territory=household.territory, pk=other_id, anonymised_at__isnull=True).first()
+        other = Household.objects.current().filter(territory=household.territory, pk=other_id).first()
     if other is None:
         if other_id:
             messages.error(request, _("No other file of this territory has this number."))
@@ -615,7 +498,7 @@ def merge(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         field = Household._meta.get_field(name)
         mine, theirs = getattr(household, name), getattr(other, name)
         if mine != theirs:
-            differences.append((name, field.verbose_name, display_value(household, name), display_value(other, name)))
+            differences.append((name, field.verbose_name, household.field_display(name), other.field_display(name)))
     context = {"household": household, "other": other, "territory": household.territory, "differences": differences}
     return render(request, "prospects/merge.html", context)
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sohosolo.lib.storage import private_storage
 from sohosolo.territory.models import Territory
 
 
@@ -31,7 +32,7 @@ class AnnualReport(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     format = models.CharField(_("format"), max_length=4, choices=Format.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    file = models.FileField(_("file"), upload_to=report_path, blank=True)
+    file = models.FileField(_("file"), upload_to=report_path, storage=private_storage, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("asked for by")
     )

@@ -12,11 +12,8 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
-from django.db.models.fields.json import KT
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,14 +22,12 @@ from sohosolo.committees.stats import activity_by_village
 from sohosolo.events.models import Event, Kind, Registration
 from sohosolo.lib.text import fold
 from sohosolo.network.stats import club_size as network_club_size
-from sohosolo.prospects.models import Activity, Household, Interaction, Source, Stage
+from sohosolo.prospects.models import Activity, Household, Interaction, Source, Stage, end_of_day
 from sohosolo.territory.communes import regions_of_towns
 from sohosolo.territory.models import Commune, Goal, Territory, Village
 
-CLOSED_STAGES = [Stage.SETTLED, Stage.ON_HOLD, Stage.DROPPED]
 # The funnel's steps, in order; a file that reached a step also went through the ones before.
 FUNNEL = [Stage.NEW, Stage.FIRST_INTERVIEW, Stage.FOLLOW_UP, Stage.VISIT, Stage.SETTLED]
-FRANCE = "france"
 
 DEFINITIONS = {
     "new_contacts": _("Files whose first contact is dated within the period, whatever became of them."),
@@ -106,23 +101,8 @@ class Period:
         return out
 
 
-def end_of_day(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(settings.TIME_ZONE)) + timedelta(days=1)
-
-
 def followed_at(territory: Territory, day: date):
-    """Files followed at the end of `day`: first contacted by then, and whose latest stage change by then (if any)
-    does not close the file; a settling date on or before `day` also closes it (a settling recorded afterwards, or
-    a file imported as settled)."""
-    latest = Interaction.objects.filter(
-        household=OuterRef("pk"), kind=Interaction.Kind.STAGE, occurred_at__lt=end_of_day(day)
-    ).order_by("-occurred_at", "-pk")
-    return (
-        Household.objects.filter(territory=territory, first_contact_on__lte=day)
-        .annotate(stage_then=Subquery(latest.annotate(to=KT("data__to")).values("to")[:1]))
-        .filter(Q(stage_then__isnull=True) | ~Q(stage_then__in=CLOSED_STAGES))
-        .exclude(settled_on__lte=day)
-    )
+    return Household.objects.filter(territory=territory).followed_at(day)
 
 
 @dataclass

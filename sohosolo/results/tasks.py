@@ -9,6 +9,9 @@ from django.core.files.base import ContentFile
 from django.tasks import task
 from django.utils import timezone
 
+from sohosolo.results.models import AnnualReport
+from sohosolo.results.report import report_pdf, report_xlsx
+
 logger = logging.getLogger(__name__)
 KEEP_REPORTS = timedelta(days=7)
 
@@ -16,8 +19,6 @@ KEEP_REPORTS = timedelta(days=7)
 @task()
 def build_annual_report(report_id: int) -> str:
     """Write one asked-for report; runs once, however often it is queued."""
-    from sohosolo.results.models import AnnualReport
-    from sohosolo.results.report import report_pdf, report_xlsx
 
     claimed = AnnualReport.objects.filter(pk=report_id, status=AnnualReport.Status.QUEUED).update(
         status=AnnualReport.Status.RUNNING
@@ -41,7 +42,6 @@ def build_annual_report(report_id: int) -> str:
 @task()
 def clean_up_reports() -> int:
     """Reports are kept a week: anyone can ask for a fresh one, whose figures are those of the day."""
-    from sohosolo.results.models import AnnualReport
 
     old = AnnualReport.objects.filter(created_at__lt=timezone.now() - KEEP_REPORTS)
     count = 0

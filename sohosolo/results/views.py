@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sohosolo.accounts.scopes import get_territory_or_404, staff_required
-from sohosolo.privacy.audit import log_action
+from sohosolo.audit.log import log_action
 from sohosolo.results.forms import FIRST_YEAR, GoalForm, PeriodForm, ReportForm
 from sohosolo.results.models import AnnualReport
 from sohosolo.results.report import chart_set, period_label

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from sohosolo.lib.text import fold
 from sohosolo.models import Dataset
 from sohosolo.territory.models import Commune
 
@@ -119,8 +120,6 @@ def regions_of_towns(towns: Iterable[str]) -> dict[str, str]:
     so named — several communes may share a name: a metropolitan one before an overseas one, then the most
     populous. Names matching no commune are left out."""
     from django.db.models.functions import Lower
-
-    from sohosolo.lib.text import fold
 
     names = {fold(t) for t in towns if t}
     if not names:

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from sohosolo.accounts.models import CommitteeFunction, User
+from sohosolo.lib import forms as choice_fields
+from sohosolo.lib import photos
 from sohosolo.lib.images import process_photo
 from sohosolo.territory.models import SERVICES, Commune, Goal, Hub, Territory, Village, VillagePhoto
 
@@ -21,7 +23,7 @@ DISTANCES = [("", _("Any distance")), ("15", _("15 km")), ("30", _("30 km")), ("
 class VillageFilterForm(forms.Form):
     """The public list's filters; every field is optional and bad values are simply ignored."""
 
-    territory = forms.ModelChoiceField(
+    territory = choice_fields.ModelChoiceField(
         label=_("Programme"),
         queryset=Territory.objects.all(),
         required=False,
@@ -127,29 +129,9 @@ class VillageCreateForm(forms.ModelForm):
         }
 
 
-class PhotoForm(forms.ModelForm):
-    image = forms.FileField(
-        label=_("Photo"),
-        help_text=_("JPEG, PNG or WebP, up to %(max)s MB. It is resized for the web.")
-        % {"max": settings.PHOTO_MAX_BYTES // (1024 * 1024)},
-        widget=forms.ClearableFileInput({"accept": "image/jpeg,image/png,image/webp"}),
-    )
-
-    class Meta:
+class PhotoForm(photos.PhotoForm):
+    class Meta(photos.PhotoForm.Meta):
         model = VillagePhoto
-        fields = ["image", "description"]
-
-    def clean_image(self):
-        self.processed = process_photo(self.cleaned_data["image"], max_bytes=settings.PHOTO_MAX_BYTES)
-        return self.cleaned_data["image"]
-
-    def save(self, commit: bool = True) -> VillagePhoto:
-        photo = super().save(commit=False)
-        photo.image = self.processed.main
-        photo.thumbnail = self.processed.thumbnail
-        if commit:
-            photo.save()
-        return photo
 
 
 class CommitteeInviteForm(forms.Form):

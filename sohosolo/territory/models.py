@@ -18,6 +18,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from sohosolo.lib.geo import distance_km
+from sohosolo.lib.photos import photo_model
 
 departement_validator = RegexValidator(
     r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$", _("Enter a French département code, for instance 32 or 2A.")
@@ -306,24 +307,15 @@ def photo_path(instance: VillagePhoto, filename: str) -> str:
     return f"villages/{instance.village.territory.code}/{instance.village.slug}/{filename}"
 
 
-class VillagePhoto(models.Model):
+class VillagePhoto(
+    photo_model(
+        "village",
+        photo_path,
+        _("What the photo shows, for people who cannot see it (for instance: the market square)."),
+        width_field="width",
+        height_field="height",
+    )
+):
     village = models.ForeignKey(Village, models.CASCADE, related_name="photos", verbose_name=_("village"))
-    image = models.ImageField(_("photo"), upload_to=photo_path, width_field="width", height_field="height")
-    thumbnail = models.ImageField(_("thumbnail"), upload_to=photo_path, blank=True)
     width = models.PositiveIntegerField(editable=False, null=True)
     height = models.PositiveIntegerField(editable=False, null=True)
-    description = models.CharField(
-        _("description"),
-        max_length=200,
-        help_text=_("What the photo shows, for people who cannot see it (for instance: the market square)."),
-    )
-    position = models.PositiveSmallIntegerField(_("order"), default=0)
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("photo")
-        verbose_name_plural = _("photos")
-        ordering = ["village", "position", "uploaded_at"]
-
-    def __str__(self) -> str:
-        return self.description

@@ -4,6 +4,8 @@ from sohosolo.territory import views
 
 app_name = "territory"
 
+village = "territoires/<slug:code>/villages/<slug:slug>/"
+
 urlpatterns = [
     # Public
     path("villages/", views.village_list, name="village_list"),
@@ -13,25 +15,11 @@ urlpatterns = [
     path("territoires/<slug:code>/", views.territory_detail, name="detail"),
     path("territoires/<slug:code>/reglages/", views.territory_settings, name="settings"),
     path("territoires/<slug:code>/villages/nouveau/", views.village_create, name="village_create"),
-    path("territoires/<slug:code>/villages/<slug:slug>/", views.village_committee, name="village_committee"),
-    path("territoires/<slug:code>/villages/<slug:slug>/modifier/", views.village_edit, name="village_edit"),
-    path("territoires/<slug:code>/villages/<slug:slug>/photos/", views.village_photos, name="village_photos"),
-    path(
-        "territoires/<slug:code>/villages/<slug:slug>/photos/<int:photo_id>/supprimer/",
-        views.village_photo_delete,
-        name="village_photo_delete",
-    ),
-    path(
-        "territoires/<slug:code>/villages/<slug:slug>/comite/inviter/", views.committee_invite, name="committee_invite"
-    ),
-    path(
-        "territoires/<slug:code>/villages/<slug:slug>/comite/<int:role_id>/",
-        views.committee_function,
-        name="committee_function",
-    ),
-    path(
-        "territoires/<slug:code>/villages/<slug:slug>/comite/<int:role_id>/retirer/",
-        views.committee_remove,
-        name="committee_remove",
-    ),
+    path(village, views.village_committee, name="village_committee"),
+    path(village + "modifier/", views.village_edit, name="village_edit"),
+    path(village + "photos/", views.village_photos, name="village_photos"),
+    path(village + "photos/<int:photo_id>/supprimer/", views.village_photo_delete, name="village_photo_delete"),
+    path(village + "comite/inviter/", views.committee_invite, name="committee_invite"),
+    path(village + "comite/<int:role_id>/", views.committee_function, name="committee_function"),
+    path(village + "comite/<int:role_id>/retirer/", views.committee_remove, name="committee_remove"),
 ]

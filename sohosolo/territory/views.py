@@ -16,7 +16,7 @@ from sohosolo.accounts.forms import invite_from_form
 from sohosolo.accounts.models import CommitteeFunction, Role, RoleKind
 from sohosolo.accounts.scopes import get_territory_or_404, get_village_or_404, role_required, staff_required
 from sohosolo.accounts.security import recent_authentication_required
-from sohosolo.privacy.audit import log_action
+from sohosolo.audit.log import log_action
 from sohosolo.territory.forms import (
     CommitteeFunctionForm,
     CommitteeInviteForm,
@@ -220,10 +220,7 @@ def village_photos(request: HttpRequest, code: str, slug: str) -> HttpResponse:
 @require_POST
 def village_photo_delete(request: HttpRequest, code: str, slug: str, photo_id: int) -> HttpResponse:
     village = get_village_or_404(request, code, slug)
-    photo = get_object_or_404(VillagePhoto, pk=photo_id, village=village)
-    photo.image.delete(save=False)
-    photo.thumbnail.delete(save=False)
-    photo.delete()
+    get_object_or_404(VillagePhoto, pk=photo_id, village=village).delete_with_files()
     log_action(request.user, "village.photo_deleted", village, {"photo": photo_id})
     messages.success(request, _("The photo is deleted."))
     return redirect("territory:village_photos", code=code, slug=slug)

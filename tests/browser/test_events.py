@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.conftest import _new_page, assert_accessible, assert_no_sideways_scroll, shot, sign_in
-from tests.browser.test_prospects import make_household
+from tests.factories import make_household
 
 SMALL_PHONE = {"width": 375, "height": 800}
 
@@ -28,7 +28,7 @@ def test_advisor_takes_attendance_on_a_phone_and_the_timeline_shows_it(live_worl
     from sohosolo.events.models import Event, Registration
 
     page = small_phone
-    household = make_household(live_world)
+    household = make_household(live_world.territory_a, advisor=live_world.users["advisor_a"])
     start = timezone.now() - timedelta(minutes=20)  # the meeting has just begun
     event = Event.objects.create(
         territory=live_world.territory_a,

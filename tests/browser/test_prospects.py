@@ -13,27 +13,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, assert_no_sideways_scroll, shot, sign_in
+from tests.factories import make_household
 
 FORM_FILL_WAIT_MS = 4500  # the form's minimum filling time (MIN_FILL_SECONDS = 4), and a margin
-
-
-def make_household(world, first_name="Hélène", last_name="Léger"):
-    """A new file of the Gers followed by advisor A, with a main contact, findable by the search."""
-    from sohosolo.prospects.models import Household, Person
-
-    household = Household.objects.create(
-        territory=world.territory_a, advisor=world.users["advisor_a"], current_town="Bristol"
-    )
-    Person.objects.create(
-        household=household,
-        is_main_contact=True,
-        first_name=first_name,
-        last_name=last_name,
-        email="helene.leger@example.fr",
-        phone="06 12 34 56 78",
-    )
-    household.refresh_search_text()
-    return household
 
 
 def fill_application(page) -> None:
@@ -101,7 +83,7 @@ def test_visitor_sends_their_project_in_english_and_a_missing_consent_is_explain
 
 
 def test_advisor_finds_the_file_and_fills_its_timeline_without_reloading(live_world, page, live_server):
-    household = make_household(live_world)
+    household = make_household(live_world.territory_a, advisor=live_world.users["advisor_a"])
     advisor = live_world.users["advisor_a"]
     sign_in(page, live_server, advisor)
 
@@ -168,7 +150,7 @@ def test_advisor_finds_the_file_and_fills_its_timeline_without_reloading(live_wo
 
 
 def test_my_day_and_the_board_by_stage_are_accessible(live_world, page, live_server):
-    make_household(live_world)
+    make_household(live_world.territory_a, advisor=live_world.users["advisor_a"])
     sign_in(page, live_server, live_world.users["advisor_a"])
 
     page.goto(live_server.url + "/espace/ma-journee/")
@@ -204,7 +186,7 @@ def test_the_form_and_the_file_fit_a_phone_screen(live_world, phone_page, live_s
     assert_no_sideways_scroll(page, "the French application form on a phone")
     shot(page, "apply-fr-phone")
 
-    household = make_household(live_world)
+    household = make_household(live_world.territory_a, advisor=live_world.users["advisor_a"])
     sign_in(page, live_server, live_world.users["advisor_a"])
     page.goto(live_server.url + household.get_absolute_url())
     expect(page.get_by_role("heading", level=1)).to_have_text("Hélène Léger")

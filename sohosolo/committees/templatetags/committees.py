@@ -5,12 +5,12 @@ from __future__ import annotations
 from django import template
 from django.db.models import Prefetch
 
-from sohosolo.committees.models import Referral, Visit, WelcomeChecklist
+from sohosolo.committees.models import Referral, Visit, WelcomeChecklist, shared_with_village
 from sohosolo.committees.services import first_name
 from sohosolo.housing.models import HousingOffer
 from sohosolo.privacy.consents import has_consent
 from sohosolo.privacy.models import Consent
-from sohosolo.prospects.models import Household
+from sohosolo.prospects.models import in_work
 
 register = template.Library()
 
@@ -60,9 +60,9 @@ def offer_visits(offer, user) -> dict:
     is_team = scope.can_see_territory(offer.territory_id)
     if not is_team and offer.village_id not in scope.volunteer_village_ids:
         return {"shown": False}
-    visits = Visit.objects.filter(offers=offer, household__anonymised_at__isnull=True)
+    visits = Visit.objects.filter(in_work("household__"), offers=offer)
     if not is_team:
-        visits = visits.filter(household__in=Household.objects.shared_with_village(offer.village).values("pk"))
+        visits = visits.filter(household__in=shared_with_village(offer.village).values("pk"))
     return {
         "shown": True,
         "is_team": is_team,

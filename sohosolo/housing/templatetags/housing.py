@@ -1,6 +1,7 @@
 from django import template
 
 from sohosolo.housing.models import HousingOffer
+from sohosolo.housing.views import public_photos
 
 register = template.Library()
 VILLAGE_OFFERS_SHOWN = 6
@@ -9,7 +10,6 @@ VILLAGE_OFFERS_SHOWN = 6
 @register.inclusion_tag("housing/village_offers.html")
 def village_offers(village) -> dict:
     """The public offers of a village, for its public page (two queries)."""
-    from sohosolo.housing.views import public_photos
 
     offers = (
         HousingOffer.objects.public()

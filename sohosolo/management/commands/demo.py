@@ -7,7 +7,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sohosolo.demo import DEMO_LOGINS, DEMO_PASSWORD, database_is_empty, load_demo
+from sohosolo.accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
+from sohosolo.demo import database_is_empty, load_demo
 
 
 def reference_day(text: str) -> date:

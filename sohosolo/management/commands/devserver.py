@@ -10,7 +10,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from sohosolo.demo import DEMO_LOGINS, DEMO_PASSWORD
+from sohosolo.accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from sohosolo.privacy.models import ActionLog
+from sohosolo.audit.models import ActionLog
 
 # Values of these keys never reach the log, whatever the caller passes.
 SENSITIVE_KEYS = {"password", "password1", "password2", "new_password1", "new_password2", "token", "secret", "otp"}
