@@ -180,7 +180,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "sohosolo"),
+            # Parallel test processes (pytest-xdist names each) share one Redis: each keeps its own keys.
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "sohosolo") + os.environ.get("PYTEST_XDIST_WORKER", ""),
         }
     }
 else:

@@ -1,17 +1,18 @@
 from django.contrib import admin
 
+from sohosolo.audit.admin import ReadLoggedAdmin
 from sohosolo.committees.models import Availability, Referral, Visit, WelcomeAction, WelcomeChecklist
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(ReadLoggedAdmin):
     list_display = ["household", "village", "created_at"]
     list_filter = ["village__territory"]
     raw_id_fields = ["household", "village", "referred_by"]
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(ReadLoggedAdmin):
     list_display = ["household", "village", "starts_at", "outcome", "interest"]
     list_filter = ["outcome", "village__territory"]
     raw_id_fields = ["household", "village", "planned_by", "recorded_by", "guides"]
@@ -24,7 +25,7 @@ class WelcomeActionInline(admin.TabularInline):
 
 
 @admin.register(WelcomeChecklist)
-class WelcomeChecklistAdmin(admin.ModelAdmin):
+class WelcomeChecklistAdmin(ReadLoggedAdmin):
     list_display = ["household", "village", "settled_on"]
     raw_id_fields = ["household", "village"]
     inlines = [WelcomeActionInline]

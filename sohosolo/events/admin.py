@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from sohosolo.audit.admin import ReadLoggedAdmin
 from sohosolo.events.models import CalendarFeed, Event, Registration, Series
 
 
@@ -29,7 +30,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(ReadLoggedAdmin):
     list_display = ["name", "email", "event", "status", "attendance", "created_at"]
     list_filter = ["status", "attendance"]
     list_select_related = ["event"]

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from sohosolo.audit.admin import ReadLoggedAdmin
 from sohosolo.housing.models import HousingOffer, MatchingWeights, OfferPhoto, Proposal, ProposalItem
 
 
@@ -25,7 +26,7 @@ class ProposalItemInline(admin.TabularInline):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
+class ProposalAdmin(ReadLoggedAdmin):
     list_display = ["household", "territory", "sent_at", "sent_by", "revoked"]
     list_filter = ["territory"]
     raw_id_fields = ["household", "sent_by"]

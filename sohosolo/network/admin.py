@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from sohosolo.audit.admin import ReadLoggedAdmin
 from sohosolo.network.models import CheckIn, Introduction, MemberProfile, Partner, PartnerContact, Skill
 
 
 @admin.register(MemberProfile)
-class MemberProfileAdmin(admin.ModelAdmin):
+class MemberProfileAdmin(ReadLoggedAdmin):
     list_display = ["user", "territory", "status", "visibility", "commune", "member_since", "renewal_on", "is_mentor"]
     list_filter = ["territory", "status", "visibility", "is_mentor"]
     list_select_related = ["user", "territory", "commune"]
@@ -35,7 +36,7 @@ class CheckInInline(admin.TabularInline):
 
 
 @admin.register(Introduction)
-class IntroductionAdmin(admin.ModelAdmin):
+class IntroductionAdmin(ReadLoggedAdmin):
     list_display = ["created_at", "territory", "kind", "status", "member", "partner"]
     list_filter = ["territory", "kind", "status"]
     list_select_related = ["territory", "member__user", "partner"]

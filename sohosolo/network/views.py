@@ -40,7 +40,7 @@ from sohosolo.network.forms import (
     StaffMemberForm,
 )
 from sohosolo.network.models import Answer, Introduction, MemberMessage, MemberProfile, Partner, Skill
-from sohosolo.prospects.models import Household
+from sohosolo.prospects.access import get_household_or_404, log_read
 from sohosolo.territory.models import Commune, Territory
 
 DIRECTORY_PAGE_SIZE = 24
@@ -487,8 +487,8 @@ def staff_member(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def introduce(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """From a prospect's file: introduce them to a club member or a partner."""
 
-    territory = get_territory_or_404(request, code)
-    household = get_object_or_404(Household.objects.current(), pk=pk, territory=territory)
+    household = get_household_or_404(request, code, pk)
+    territory = household.territory
     form = IntroductionForm(territory, request.POST or None, initial={"member": request.GET.get("member")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -574,7 +574,7 @@ def staff_introduction(request: HttpRequest, code: str, pk: int) -> HttpResponse
     context = {
         "territory": territory,
         "introduction": introduction,
-        "household": introduction.household,
+        "household": log_read(request, introduction.household),
         "check_ins": introduction.check_ins.select_related("recorded_by"),
         "met_form": met_form,
         "outcome_form": outcome_form,

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from sohosolo.audit.admin import ReadLoggedAdmin
 from sohosolo.privacy.models import RightsRequest
 
 
 @admin.register(RightsRequest)
-class RightsRequestAdmin(admin.ModelAdmin):
+class RightsRequestAdmin(ReadLoggedAdmin):
     """For the record; requests are answered from the managers' pages (/territoires/<code>/droits/)."""
 
     list_display = ["__str__", "territory", "household", "received_on", "due_on", "status"]

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from sohosolo.audit.admin import ReadLoggedAdmin
 from sohosolo.prospects.models import FollowUp, Household, ImportJob, Interaction, Person, SavedView, Tag
 
 
@@ -10,9 +11,10 @@ class PersonInline(admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
+class HouseholdAdmin(ReadLoggedAdmin):
     list_display = ["__str__", "territory", "stage", "advisor", "first_contact_on", "last_contact_on"]
     list_filter = ["territory", "stage"]
+    household_field = ""
     list_select_related = ["territory", "advisor"]
     search_fields = ["search_text"]
     raw_id_fields = ["advisor", "settled_commune"]
@@ -25,14 +27,14 @@ admin.site.register(SavedView)
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(ReadLoggedAdmin):
     list_display = ["household", "kind", "occurred_at", "author"]
     list_filter = ["kind"]
     raw_id_fields = ["household", "author"]
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(ReadLoggedAdmin):
     list_display = ["title", "household", "due_on", "assignee", "done_at"]
     raw_id_fields = ["household", "assignee", "done_by", "created_by"]
 

@@ -24,7 +24,7 @@ from sohosolo.audit.models import ActionLog
 from sohosolo.lib.addresses import client_address
 from sohosolo.lib.exports import csv_response, xlsx_response
 from sohosolo.lib.throttle import Throttle
-from sohosolo.prospects.access import get_household_or_404
+from sohosolo.prospects.access import get_household_or_404, log_read
 from sohosolo.prospects.forms import (
     NEED_FIELDS,
     ApplicationForm,
@@ -282,7 +282,6 @@ def timeline_context(household: Household, interaction_form=None, follow_up_form
 @require_GET
 def prospect_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     household = get_household_or_404(request, code, pk)
-    log_action(request.user, "prospect.read", household)
     territory = household.territory
     context = {
         "household": household,
@@ -402,8 +401,6 @@ def assign(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     household = get_household_or_404(request, code, pk)
-    if request.method == "GET":
-        log_action(request.user, "prospect.read", household)
     form = HouseholdEditForm(request.POST or None, instance=household)
     members = MembersFormSet(request.POST or None, instance=household, prefix="members")
     if request.method == "POST" and form.is_valid() and members.is_valid():
@@ -426,8 +423,6 @@ def edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def settle(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     household = get_household_or_404(request, code, pk)
-    if request.method == "GET":
-        log_action(request.user, "prospect.read", household)
     form = SettleForm(household.territory, household, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -477,7 +472,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def merge(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """Merge another file of the territory into this one, choosing field by field which value to keep."""
-    household = get_household_or_404(request, code, pk)
+    household = get_household_or_404(request, code, pk, log=False)
     other_id = request.POST.get("other") or request.GET.get("other")
     other = None
     if other_id and re.fullmatch(r"[0-9]{1,12}", str(other_id)) and int(other_id) != household.pk:
@@ -491,8 +486,8 @@ def merge(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         merge_households(household, other, take, request.user)
         messages.success(request, _("The two files are merged."))
         return redirect(household.get_absolute_url())
-    log_action(request.user, "prospect.read", household, {"compared_with": other.pk})
-    log_action(request.user, "prospect.read", other, {"compared_with": household.pk})
+    log_read(request, household, {"compared_with": other.pk})
+    log_read(request, other, {"compared_with": household.pk})
     differences = []
     for name in MERGEABLE_FIELDS:
         field = Household._meta.get_field(name)
