@@ -215,3 +215,59 @@ def test_erasure_and_the_data_export_ask_to_confirm_the_password_given_long_ago(
     assert response["Location"].startswith("/compte/confirmer/")
     household.refresh_from_db()
     assert household.anonymised_at is None
+
+
+def test_erasure_removes_the_person_from_other_files_cancels_queued_emails_and_lists_names_to_review(
+    world, client_for, settings
+):
+    """A note on another family's file gives the person's email and phone (spelt another way): both go, and the
+    search no longer finds that file by them; a note naming them only is listed for the team to check, unchanged;
+    an email queued to them before the erasure is never sent, and no task result keeps their address."""
+    from django.core import mail
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    from sohosolo.lib.emails import send_email
+    from tests.factories import make_household
+
+    household = full_household(world)
+    neighbours = make_household(
+        world.territory_a, first_name="Odile", last_name="Keepme", email="odile@exemple.fr", phone="06 99 88 77 66"
+    )
+    neighbours.record("call", f"Parle de sa cousine, joignable au 06.12.34.56.78 ou {EMAIL.upper()}.")
+    neighbours.notes = f"Cousine de {NAME_FIRST} {NAME_LAST} ; Odile au 06 99 88 77 66."
+    neighbours.save(update_fields=["notes"])
+    neighbours.refresh_search_text()
+    assert Household.objects.search(EMAIL).filter(pk=neighbours.pk).exists()
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    context = {"user": {"get_short_name": NAME_FIRST}, "inviter": {"full_name": "Sophie"}, "login_url": "x"}
+    context |= {"role": {"get_kind_display": "Advisor"}, "territory": {"name": "Soho Solo Gers"}}
+    send_email(EMAIL, "role-granted", context)
+    send_email("odile@exemple.fr", "role-granted", context)
+    assert DBTaskResult.objects.filter(status="READY").count() == 2
+
+    to_review = anonymise_household(household, world.users["manager_a"], reason="test")
+
+    entry = neighbours.interactions.get(kind="call")
+    assert EMAIL.lower() not in entry.summary.lower() and "56.78" not in entry.summary and "[erased]" in entry.summary
+    neighbours.refresh_from_db()
+    assert "06 99 88 77 66" in neighbours.notes  # another person's number stays
+    assert not Household.objects.search(EMAIL).exists()
+    assert to_review == [
+        {"record": "prospects.household", "id": neighbours.pk, "field": "notes", "file": neighbours.pk}
+    ]
+    assert NAME_LAST in neighbours.notes  # a name alone may be someone else's: the team decides
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    assert [message.to for message in mail.outbox] == [["odile@exemple.fr"]]
+    assert not leftovers([EMAIL, PHONE, "06.12.34.56.78"]), leftovers([EMAIL, PHONE, "06.12.34.56.78"])
+
+
+def test_the_manager_is_told_which_records_to_review_after_an_erasure(world, client_for):
+    household = full_household(world)
+    other = Household.objects.create(territory=world.territory_a, notes=f"Amie de {NAME_FIRST} {NAME_LAST}.")
+    rights_request = create_rights_request(household, RightsRequest.Kind.ERASURE, source="email")
+    client = client_for("manager_a")
+    url = f"/territoires/gers/droits/{rights_request.pk}/anonymiser/"
+    page = client.post(url, {"confirm": "yes"}, follow=True).content.decode()
+    assert "vérifiez-les" in page and f"Candidat {other.pk}." in page

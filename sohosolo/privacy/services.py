@@ -6,7 +6,9 @@ import json
 import re
 from typing import Any
 
-from django.db import transaction
+import phonenumbers
+from django.apps import apps
+from django.db import models, transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -16,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from sohosolo.audit.log import log_action
 from sohosolo.audit.models import ActionLog
 from sohosolo.events.models import Registration
-from sohosolo.lib.text import fold
+from sohosolo.lib.text import fold, phone_key
 from sohosolo.privacy.models import Consent, PersonalSpaceLink, RightsRequest
 from sohosolo.privacy.notifications import notify_managers_of_request
 from sohosolo.privacy.personal_data import collect_household_data, erase_household_data, household_log
@@ -61,6 +63,88 @@ def redact(value: Any, strings: list[str]) -> Any:
     return value
 
 
+def phone_spellings(key: str) -> list[str]:
+    """The ways a person writes phone number `key` (E.164) in a note: "0612345678", "06 12 34 56 78",
+    "06.12.34.56.78", "+33 6 12 34 56 78"…, to find the notes that may hold it (each is then read by phonenumbers)."""
+    number = phonenumbers.parse(key)
+    national = phonenumbers.national_significant_number(number)
+    prefix = f"+{number.country_code}"
+    local = "0" + national if number.country_code == 33 else national
+    pairs = [local[i : i + 2] for i in range(0, len(local), 2)]
+    spellings = {key, local}
+    for separator in (" ", ".", "-"):
+        spellings.add(separator.join(pairs))
+        spellings.add(f"{prefix} {national[0]} " + separator.join(pairs[1:]))
+    return sorted(spellings, key=len, reverse=True)
+
+
+def redact_phones(text: str, keys: set[str]) -> str:
+    """`text` with every phone number that is one of `keys` (however it is spelt) replaced."""
+    found = list(phonenumbers.PhoneNumberMatcher(text, "FR", leniency=phonenumbers.Leniency.POSSIBLE))
+    for match in reversed(found):
+        if phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164) in keys:
+            text = text[: match.start] + ERASED + text[match.end :]
+    return text
+
+
+def free_text_fields():
+    """Every free-text column of the project's models: where a team member may write someone's email or phone."""
+    for model in apps.get_models():
+        if not model.__module__.startswith("sohosolo.") or model is ActionLog:
+            continue
+        names = [
+            field.name
+            for field in model._meta.concrete_fields
+            if (isinstance(field, models.TextField) or (type(field) is models.CharField and field.max_length >= 200))
+            and not field.choices
+        ]
+        if names:
+            yield model, names
+
+
+def erase_from_other_records(household, emails: list[str], phones: set[str], names: list[str]) -> list[dict]:
+    """Remove the household's emails and phones from every other record's free text (other files' notes, timeline
+    entries, follow-ups, visits' reports…), refresh the search of the files touched, and return the records that
+    name a member without an email or phone, for the team to review: a name alone may be someone else's."""
+
+    spellings = emails + [spelling for key in sorted(phones) for spelling in phone_spellings(key)]
+    touched_households: set[int] = set()
+    to_review = []
+    for model, names_of_fields in free_text_fields():
+        rows = model._base_manager.all()
+        if model is Household:
+            rows = rows.exclude(pk=household.pk)
+        elif any(f.name == "household" for f in model._meta.concrete_fields):
+            rows = rows.exclude(household_id=household.pk)
+        for field in names_of_fields:
+            for row in mentioning(rows, field, spellings):
+                value = getattr(row, field)
+                cleaned = redact_phones(redact(value, emails), phones)
+                if cleaned != value:
+                    model._base_manager.filter(pk=row.pk).update(**{field: cleaned})
+                    if model is Household:
+                        touched_households.add(row.pk)
+                    elif getattr(row, "household_id", None):
+                        touched_households.add(row.household_id)
+            in_file = model is not Household and hasattr(model, "household_id")
+            for row in mentioning(rows, field, names).only("pk", *(["household_id"] if in_file else [])):
+                file = row.pk if model is Household else row.household_id if in_file else None
+                to_review.append({"record": model._meta.label_lower, "id": row.pk, "field": field, "file": file})
+    for other in Household.objects.filter(pk__in=touched_households):
+        other.refresh_search_text()
+    return to_review
+
+
+def cancel_queued_tasks(strings: list[str]) -> int:
+    """Queued tasks carrying one of `strings` (an email to the household not sent yet) are cancelled, and the results
+    of finished ones (copies of sent emails) deleted; a task running at this instant is left to finish."""
+    tasks = DBTaskResult.objects.exclude(status="RUNNING")
+    deleted, _counts = tasks.filter(
+        pk__in=mentioning(DBTaskResult.objects.all(), "args_kwargs", strings, json_field=True).values("pk")
+    ).delete()
+    return deleted
+
+
 def mentioning(queryset, field: str, strings: list[str], json_field: bool = False):
     """Rows of `queryset` whose `field` contains one of `strings` (JSON columns are compared as text, with the
     escaped form SQLite stores for accented letters)."""
@@ -79,7 +163,7 @@ def mentioning(queryset, field: str, strings: list[str], json_field: bool = Fals
 
 
 @transaction.atomic
-def anonymise_household(household, actor=None, reason: str = "") -> None:
+def anonymise_household(household, actor=None, reason: str = "") -> list[dict]:
     """Erase what identifies a household, keep the anonymous figures the results need.
 
     Kept: territory, stage, dates (first and last contact, settling), settling commune and number of people,
@@ -87,13 +171,19 @@ def anonymise_household(household, actor=None, reason: str = "") -> None:
     interest, the number and kind of members, the kind and date of timeline entries, registrations' numbers.
     Erased: names, contacts, years of birth, town, sector, free texts (project, notes, reasons, timeline summaries,
     follow-ups), tags, search text, consents' channel, registrations' names and emails, personal values in the
-    audit log and in import reports, queued emails' copies, and whatever other apps erase on the signal."""
+    audit log and in import reports, queued emails (cancelled) and sent emails' copies, the members' emails and phones
+    written in other records' free text, and whatever other apps erase on the signal.
+
+    Returns the other records that name a member without their email or phone, for the team to review."""
 
     household = Household.objects.select_for_update().get(pk=household.pk)
     if household.anonymised_at is not None:
-        return
+        return []
     strings = personal_strings(household)
     emails = [s for s in strings if "@" in s]
+    contacts = list(household.members.values_list("first_name", "last_name", "phone"))
+    phones = {key for _first, _last, phone in contacts if (key := phone_key(phone))}
+    full_names = sorted({f"{first} {last}" for first, last, _phone in contacts if first and last}, key=len)
     now = timezone.now()
 
     blank_households([household.pk], now)
@@ -114,17 +204,17 @@ def anonymise_household(household, actor=None, reason: str = "") -> None:
     for job in mentioning(ImportJob.objects.filter(territory_id=household.territory_id), "report", strings, True):
         job.report = redact(job.report, strings)
         job.save(update_fields=["report"])
-    # Copies of emails already sent to the household (finished results of the email task).
-    DBTaskResult.objects.filter(finished_at__isnull=False).filter(
-        pk__in=mentioning(DBTaskResult.objects.all(), "args_kwargs", emails, json_field=True).values("pk")
-    ).delete()
+    # Emails to the household not sent yet are cancelled, copies of those sent deleted.
+    cancel_queued_tasks(emails + [p for key in sorted(phones) for p in phone_spellings(key)])
+    to_review = erase_from_other_records(household, emails, phones, full_names)
 
     household.record(
         Interaction.Kind.PRIVACY,
         _("Personal data erased; the anonymous figures are kept."),
         author=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    log_action(actor, "prospect.anonymised", household, {"reason": reason})
+    log_action(actor, "prospect.anonymised", household, {"reason": reason, "to_review": to_review})
+    return to_review
 
 
 STAGE_KEYS = ("from", "to")

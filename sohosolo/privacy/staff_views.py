@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
@@ -12,7 +13,9 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sohosolo.accounts.models import User
@@ -142,6 +145,22 @@ def request_export(request: HttpRequest, code: str, pk: int, fmt: str = "html") 
     return render(request, "privacy/data.html", {"data": data, "household": household, "staff": True})
 
 
+def records_to_review(to_review: list[dict]) -> str:
+    """The records that still name the erased person without their email or phone, worded for the manager."""
+    records = []
+    for item in to_review[:20]:
+        model = apps.get_model(item["record"])
+        label = f"{capfirst(model._meta.verbose_name)} {item['id']}"
+        if item.get("file") and model is not Household:
+            label += " " + _("(file %(number)s)") % {"number": item["file"]}
+        records.append(label)
+    more = len(to_review) - len(records)
+    return _("These records still name the person, with no email or phone to be sure it is them: check them: %s.") % (
+        ", ".join(records)
+        + (" " + ngettext("and %(count)s more", "and %(count)s more", more) % {"count": more} if more > 0 else "")
+    )
+
+
 @staff_required
 @require_POST
 @recent_authentication_required
@@ -153,10 +172,14 @@ def request_anonymise(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         messages.error(request, _("Tick the box to confirm: the erasure cannot be undone."))
     else:
         with transaction.atomic():
-            anonymise_household(rights_request.household, request.user, reason=f"rights request {rights_request.pk}")
+            to_review = anonymise_household(
+                rights_request.household, request.user, reason=f"rights request {rights_request.pk}"
+            )
             rights_request.refresh_from_db()
             close_request(rights_request, RightsRequest.Status.DONE, _("Personal data erased."), request.user)
         messages.success(request, _("The household's personal data are erased."))
+        if to_review:
+            messages.warning(request, records_to_review(to_review))
     return redirect("privacy:request_detail", code=code, pk=pk)
 
 
