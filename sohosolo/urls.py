@@ -35,3 +35,8 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler400 = "sohosolo.views.bad_request"
+handler403 = "sohosolo.views.permission_denied"
+handler404 = "sohosolo.views.page_not_found"
+handler500 = "sohosolo.views.server_error"
