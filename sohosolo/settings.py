@@ -180,8 +180,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # Parallel test processes (pytest-xdist names each) share one Redis: each keeps its own keys.
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "sohosolo") + os.environ.get("PYTEST_XDIST_WORKER", ""),
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "sohosolo"),
         }
     }
 else:

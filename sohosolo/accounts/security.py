@@ -138,9 +138,12 @@ def session_expired(request: HttpRequest) -> bool:
 
 
 def safe_next(request: HttpRequest, url: str | None, default: str) -> str:
-    """`url` when it stays on this site, else `default` (no open redirect through ?next=)."""
+    """`url` when it is a page of this site, else `default`: no open redirect through ?next=, and a path only (a bare
+    word such as "evil" would be taken by `redirect()` for a view's name)."""
     allowed = {request.get_host()}
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts=allowed, require_https=request.is_secure()):
+    if not url or not url.startswith("/"):
+        return default
+    if url_has_allowed_host_and_scheme(url, allowed_hosts=allowed, require_https=request.is_secure()):
         return url
     return default
 

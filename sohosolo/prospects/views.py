@@ -11,14 +11,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from sohosolo.accounts.scopes import get_territory_or_404, staff_required
-from sohosolo.accounts.security import recent_authentication_required
+from sohosolo.accounts.security import recent_authentication_required, safe_next
 from sohosolo.audit.log import log_action
 from sohosolo.audit.models import ActionLog
 from sohosolo.lib.addresses import client_address
@@ -130,14 +129,6 @@ def prospect_list(request: HttpRequest, code: str) -> HttpResponse:
         "querystring": request.GET.urlencode(),
     }
     return render(request, "prospects/prospect_list.html", context)
-
-
-def safe_next(request: HttpRequest, default: str) -> str:
-    """Where to go back after a form: the page it came from when it is on this site, else `default`."""
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return back
-    return default
 
 
 EXPORT_BATCH = 2000
@@ -262,7 +253,7 @@ def bulk(request: HttpRequest, code: str) -> HttpResponse:
         messages.success(request, _("%(count)s files moved.") % {"count": len(chosen)})
     else:
         messages.error(request, _("Choose what to do with the ticked files."))
-    return redirect(safe_next(request, reverse("prospects:list", args=[territory.code])))
+    return redirect(safe_next(request, request.POST.get("next"), reverse("prospects:list", args=[territory.code])))
 
 
 def timeline_context(household: Household, interaction_form=None, follow_up_form=None) -> dict:
@@ -372,7 +363,7 @@ def set_stage(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             messages.success(request, _("Stage saved."))
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    back = safe_next(request, household.get_absolute_url())
+    back = safe_next(request, request.POST.get("next"), household.get_absolute_url())
     if request.htmx:
         return HttpResponseClientRedirect(back)
     return redirect(back)
