@@ -70,7 +70,11 @@ def test_a_click_on_the_warning_keeps_the_file(world):
         apply_prospect_retention.call()
     path = link_from(mail.outbox[0])
     with at(date(2029, 5, 20)):
+        # Opening the link (as a mail scanner does) changes nothing; the page's button keeps the file.
         page = Client().get(path)
+        assert page.status_code == 200 and page.context["ask"] and "Oui, conserver mon dossier" in page.text
+        assert not RetentionNotice.objects.filter(kept_at__isnull=False).exists()
+        page = Client().post(path)
         assert page.status_code == 200 and page.context["kept"]
     with at(date(2029, 6, 8)):
         assert apply_prospect_retention.call()["anonymised"] == 0

@@ -630,3 +630,18 @@ def test_a_search_of_fifty_thousand_characters_answers(world, client_for):
     assert response.status_code == 200
     intranet = client_for("member").get(reverse("intranet:document_list", args=[world.territory_a.code]), {"q": words})
     assert intranet.status_code == 200
+
+
+def test_signed_in_pages_are_never_stored_by_a_cache_and_public_pages_may_be(world, client_for):
+    """A page with personal data for someone signed in (or holding the personal space's session) carries
+    Cache-Control: private, no-store; the public pages of an anonymous visitor do not."""
+    for persona, url in [
+        ("advisor_a", "/territoires/gers/candidats/"),
+        ("member", "/club/"),
+        ("manager_a", "/espace/"),
+    ]:
+        response = client_for(persona).get(url)
+        assert response.status_code == 200, url
+        assert {"private", "no-store"} <= {part.strip() for part in response["Cache-Control"].split(",")}, url
+    public = Client().get("/")
+    assert "no-store" not in public.get("Cache-Control", "")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from sohosolo.accounts.security import SETUP, redirect_with_next, second_factor_step, session_expired
@@ -21,8 +22,9 @@ OPEN_DURING_SIGN_IN = {
 
 
 class SignInSecurityMiddleware:
-    """Ends expired sessions, keeps a session that owes its second factor on the two-factor pages, and switches off
-    the browser features no page uses (Permissions-Policy). Comes after AuthenticationMiddleware and OTPMiddleware."""
+    """Ends expired sessions, keeps a session that owes its second factor on the two-factor pages, switches off
+    the browser features no page uses (Permissions-Policy) and keeps signed-in pages out of every cache
+    (Cache-Control: private, no-store). Comes after AuthenticationMiddleware and OTPMiddleware."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -30,6 +32,11 @@ class SignInSecurityMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        # A page for someone signed in (or holding a session: the personal space) may show personal data: no shared
+        # cache nor the browser's disk keeps it.
+        session = getattr(request, "session", None)
+        if request.user.is_authenticated or (session is not None and not session.is_empty()):
+            patch_cache_control(response, private=True, no_store=True)
         return response
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:

@@ -259,14 +259,22 @@ def space_request(request: HttpRequest, household: Household) -> HttpResponse:
     return redirect("privacy:space")
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def keep_in_touch(request: HttpRequest, token: str) -> HttpResponse:
-    """The link of the retention warning: one click keeps the file (signed, no sign-in)."""
+    """The link of the retention warning (signed, no sign-in) opens a page whose button keeps the file: opening the
+    link changes nothing, so a mail scanner that follows every link cannot answer in the household's place."""
     notice = privacy_tasks.notice_from_token(token)
     if notice is None:
         raise Http404("Unknown or expired link.")
-    kept = privacy_tasks.keep_in_touch(notice)
-    return render(request, "privacy/kept.html", {"kept": kept, "territory": notice.household.territory})
+    context = {"territory": notice.household.territory}
+    if request.method == "POST":
+        context["kept"] = privacy_tasks.keep_in_touch(notice)
+    elif notice.household.anonymised_at is not None:
+        context["kept"] = False
+    else:
+        context["ask"] = notice.kept_at is None
+        context["kept"] = not context["ask"]
+    return render(request, "privacy/kept.html", context)
 
 
 def legal_context() -> dict:
