@@ -67,6 +67,7 @@ SPACE_ACTIONS = (
 POST_EXEMPT: dict[str, str] = {
     "privacy:space": "public: asks for a one-time link to the personal space by email (throttled)",
     "privacy:space_open": "public: the one-time link's token in the URL is the key (forged tokens are 404)",
+    "privacy:keep_in_touch": "public: the retention warning's signed token in the URL is the key (forged: 404)",
     **dict.fromkeys(SPACE_ACTIONS, SPACE),
 }
 
