@@ -30,6 +30,12 @@ class SignInSecurityMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "%00" in request.META.get("QUERY_STRING", ""):
+            # PostgreSQL refuses a NUL character in a query: a search for "\x00" would answer 500.
+            cleaned = request.GET.copy()
+            for key in cleaned:
+                cleaned.setlist(key, [value.replace("\x00", "") for value in cleaned.getlist(key)])
+            request.GET = cleaned
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         # A page for someone signed in (or holding a session: the personal space) may show personal data: no shared
