@@ -102,12 +102,14 @@ def free_text_fields():
             yield model, names
 
 
-def erase_from_other_records(household, emails: list[str], phones: set[str], names: list[str]) -> list[dict]:
-    """Remove the household's emails and phones from every other record's free text (other files' notes, timeline
+def erase_from_other_records(
+    household, emails: list[str], phones: set[str], spellings: list[str], names: list[str]
+) -> list[dict]:
+    """Remove the household's emails and phones (`spellings`: how they may be written) from every other record's
+    free text (other files' notes, timeline
     entries, follow-ups, visits' reports…), refresh the search of the files touched, and return the records that
     name a member without an email or phone, for the team to review: a name alone may be someone else's."""
 
-    spellings = emails + [spelling for key in sorted(phones) for spelling in phone_spellings(key)]
     touched_households: set[int] = set()
     to_review = []
     for model, names_of_fields in free_text_fields():
@@ -205,8 +207,9 @@ def anonymise_household(household, actor=None, reason: str = "") -> list[dict]:
         job.report = redact(job.report, strings)
         job.save(update_fields=["report"])
     # Emails to the household not sent yet are cancelled, copies of those sent deleted.
-    cancel_queued_tasks(emails + [p for key in sorted(phones) for p in phone_spellings(key)])
-    to_review = erase_from_other_records(household, emails, phones, full_names)
+    spellings = emails + [spelling for key in sorted(phones) for spelling in phone_spellings(key)]
+    cancel_queued_tasks(spellings)
+    to_review = erase_from_other_records(household, emails, phones, spellings, full_names)
 
     household.record(
         Interaction.Kind.PRIVACY,
