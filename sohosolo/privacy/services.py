@@ -106,9 +106,9 @@ def erase_from_other_records(
     household, emails: list[str], phones: set[str], spellings: list[str], names: list[str]
 ) -> list[dict]:
     """Remove the household's emails and phones (`spellings`: how they may be written) from every other record's
-    free text (other files' notes, timeline
-    entries, follow-ups, visits' reports…), refresh the search of the files touched, and return the records that
-    name a member without an email or phone, for the team to review: a name alone may be someone else's."""
+    free text (other files' notes, timeline entries, follow-ups, visits' reports…), refresh the search of the files
+    touched, and return the records that name a member without an email or phone, for the team to review: a name
+    alone may be someone else's."""
 
     touched_households: set[int] = set()
     to_review = []
