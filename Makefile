@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MO := locale/fr/LC_MESSAGES/django.mo
+# The suite runs on two processes (pytest-xdist): `make test TEST_WORKERS=0` runs it in one.
+TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: communes communes-check help run test test-postgres test-browser test-demo-days lint format check-migrations check-translations messages bootstrap clean-venv
@@ -40,10 +42,10 @@ run: bootstrap
 	DEBUG=$${DEBUG:-true} DEMO_MODE=$${DEMO_MODE:-true} $(PY) manage.py devserver
 
 test: bootstrap
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: bootstrap
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-browser: bootstrap
 	BROWSER_TESTS_REQUIRED=1 $(PY) -m pytest -m browser $(PYTEST_ARGS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 import xstatic.pkg.leaflet
@@ -103,6 +104,10 @@ INSTALLED_APPS = [
     "sohosolo.committees",
     "sohosolo.results",
     "sohosolo.intranet",
+    "sohosolo.documents",
+    "sohosolo.correspondence",
+    "sohosolo.appointments",
+    "sohosolo.campaigns",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +180,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: shared Redis when REDIS_URL is set (several app servers), else memory of this process.
 REDIS_URL = env_secret("REDIS_URL")
+if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    # A parallel test run: each worker keeps to a Redis database of its own (the URL's, then the ones below it),
+    # since a test's cache.clear() empties its whole database.
+    _worker = int(os.environ["PYTEST_XDIST_WORKER"][2:])
+    _url = urlsplit(REDIS_URL)
+    _db = int(_url.path.strip("/") or 0)
+    REDIS_URL = urlunsplit(_url._replace(path=f"/{(_db - _worker) % 16}"))
 if REDIS_URL:
     CACHES = {
         "default": {

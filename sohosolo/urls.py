@@ -28,6 +28,10 @@ urlpatterns += i18n_patterns(
     path("", include("sohosolo.results.urls")),
     path("", include("sohosolo.intranet.urls")),
     path("", include("sohosolo.privacy.urls")),
+    path("", include("sohosolo.documents.urls")),
+    path("", include("sohosolo.correspondence.urls")),
+    path("", include("sohosolo.appointments.urls")),
+    path("", include("sohosolo.campaigns.urls")),
     prefix_default_language=False,
 )
 

@@ -20,7 +20,11 @@ from django.utils import translation
 
 from tests import (
     matrix_accounts,
+    matrix_appointments,
+    matrix_campaigns,
     matrix_committees,
+    matrix_correspondence,
+    matrix_documents,
     matrix_events,
     matrix_housing,
     matrix_intranet,
@@ -46,6 +50,10 @@ APP_MATRICES = [
     matrix_results,
     matrix_intranet,
     matrix_privacy,
+    matrix_documents,
+    matrix_correspondence,
+    matrix_appointments,
+    matrix_campaigns,
 ]
 
 # Namespaces tested as a whole through one page (the Django admin has hundreds of generated patterns).

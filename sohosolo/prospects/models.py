@@ -515,6 +515,56 @@ class FollowUp(models.Model):
         return self.done_at is None and self.due_on < timezone.localdate()
 
 
+class FileNewsQuerySet(models.QuerySet):
+    def unread(self) -> FileNewsQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class FileNews(models.Model):
+    """Something that happened on a household's file without its advisor: told in "My day" (and, if they choose,
+    in one daily email) until they open the file. Stored as a code and its parameters, worded when shown."""
+
+    class Kind(models.TextChoices):
+        PROPOSAL_ANSWERED = "proposal_answered", _("Answered a housing proposal")
+        REGISTERED = "registered", _("Registered for an event")
+        REGISTRATION_CANCELLED = "registration_cancelled", _("Cancelled a registration")
+        VISIT_RECORDED = "visit_recorded", _("A volunteer recorded a visit")
+        DOCUMENT_ADDED = "document_added", _("Added a document")
+        APPOINTMENT_CANCELLED = "appointment_cancelled", _("Cancelled an appointment")
+        INTRODUCTION_ANSWERED = "introduction_answered", _("Answered an introduction")
+
+    household = models.ForeignKey(Household, models.CASCADE, related_name="news", verbose_name=_("household"))
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="file_news", verbose_name=_("advisor")
+    )
+    kind = models.CharField(_("what happened"), max_length=30, choices=Kind.choices)
+    data = models.JSONField(default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    read_at = models.DateTimeField(_("read on"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed on"), null=True, blank=True)
+
+    objects = FileNewsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("news on a file")
+        verbose_name_plural = _("news on the files")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["advisor", "read_at", "-created_at"], name="filenews_advisor_unread_idx"),
+            models.Index(fields=["household", "read_at"], name="filenews_household_unread_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+    @property
+    def text(self) -> str:
+        """The news worded in the reader's (active) language, with its parameters."""
+        detail = self.data.get("detail", "")
+        label = str(self.get_kind_display())
+        return f"{label}: {detail}" if detail else label
+
+
 def import_path(instance: ImportJob, filename: str) -> str:
     return f"imports/{instance.territory.code}/{filename}"
 

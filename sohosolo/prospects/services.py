@@ -19,7 +19,16 @@ from sohosolo.lib.emails import send_email, send_email_to_user
 from sohosolo.lib.text import name_key, phone_key
 from sohosolo.privacy.consents import has_consent, record_consents, settle_consents
 from sohosolo.privacy.models import Consent
-from sohosolo.prospects.models import PROJECT_FIELDS, FollowUp, Household, Interaction, Person, Stage, in_work
+from sohosolo.prospects.models import (
+    PROJECT_FIELDS,
+    FileNews,
+    FollowUp,
+    Household,
+    Interaction,
+    Person,
+    Stage,
+    in_work,
+)
 from sohosolo.prospects.signals import household_settled, households_merging
 from sohosolo.territory.models import Territory, Village
 
@@ -375,3 +384,15 @@ def merge_households(keep: Household, other: Household, take_from_other: list[st
     other.delete()
     keep.refresh_search_text()
     return keep
+
+
+def tell_advisor(household: Household, kind: str, detail: str = "", **data) -> FileNews | None:
+    """Tell the file's advisor that something happened on it without them (FileNews.Kind): shown in "My day" until
+    they open the file. `detail` is the object's own name (an event's title, a document's name), never a sentence.
+    Nobody is told when the file has no advisor, or when the advisor did it themselves (`actor=`)."""
+    actor = data.pop("actor", None)
+    if household.advisor_id is None or (actor is not None and getattr(actor, "pk", None) == household.advisor_id):
+        return None
+    return FileNews.objects.create(
+        household=household, advisor_id=household.advisor_id, kind=kind, data={"detail": detail, **data}
+    )
