@@ -69,6 +69,8 @@ EXPECTED: dict = {
     "prospects:my_day": (lambda w: [], only(TEAM_A | {"advisor_b": 200})),
     "prospects:list": (code, only(TEAM_A)),
     "prospects:board": (code, only(TEAM_A)),
+    "prospects:new": (code, only(TEAM_A)),
+    "prospects:new_duplicates": (code, only(TEAM_A)),
     "prospects:export": (lambda w: [w.territory_a.code, "csv"], only(TEAM_A)),
     "prospects:bulk": (code, only(STAFF_POST_ONLY)),
     "prospects:save_view": (code, only(STAFF_POST_ONLY)),
@@ -126,6 +128,18 @@ POST: dict = {
     ),
     "prospects:merge": (household, OUTSIDERS, lambda w: {"other": w.other_household.pk, "current_town": "other"}),
     "prospects:import_upload": (code, OUTSIDERS, csv_upload),
+    "prospects:new": (
+        code,
+        OUTSIDERS,
+        {
+            "channel": "phone call",
+            "first_name": "Pirate",
+            "last_name": "Durand",
+            "email": "pirate@example.org",
+            "language": "fr",
+            "consent_follow_up": "on",
+        },
+    ),
     "prospects:import_mapping": (uploaded_import, OUTSIDERS, {"action": "run"}),
     "prospects:import_cancel": (uploaded_import, OUTSIDERS, {}),
 }

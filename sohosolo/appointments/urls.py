@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from sohosolo.appointments import views
 
 app_name = "appointments"
 
-urlpatterns: list = []
+prospect = "territoires/<slug:code>/candidats/<int:pk>/rendez-vous/"
+
+urlpatterns = [
+    path(prospect, views.create, name="create"),
+    path(prospect + "<int:appointment_id>/annuler/", views.cancel, name="cancel"),
+    path("espace/mon-agenda/", views.week, name="week"),
+    path("rendez-vous/<str:token>/", views.household_appointment, name="household"),
+]

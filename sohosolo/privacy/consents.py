@@ -37,6 +37,9 @@ SOURCES = {
     "application form": _("application form"),
     "event registration": _("event registration"),
     "settling interview": _("settling interview"),
+    "phone call": _("said orally, on a phone call"),
+    "fair": _("said orally, at a fair or show"),
+    "walk-in": _("said orally, at the desk"),
 }
 
 
@@ -44,9 +47,12 @@ def source_label(source: str) -> str:
     return str(SOURCES.get(source, source))
 
 
-def record_consents(household, answers: dict[str, bool], language: str, source: str) -> list[Consent]:
+def record_consents(
+    household, answers: dict[str, bool], language: str, source: str, recorded_by=None
+) -> list[Consent]:
     """Store one consent per purpose, on the current wording in the person's language. A "no" ends the earlier
-    "yes" for that purpose, so that what is in force is always the latest answer."""
+    "yes" for that purpose, so that what is in force is always the latest answer. `recorded_by`: the team member
+    who recorded a consent given orally."""
     from django.utils import timezone
 
     refused = [purpose for purpose in WORDINGS if not answers.get(purpose)]
@@ -63,6 +69,7 @@ def record_consents(household, answers: dict[str, bool], language: str, source: 
                     wording=str(wording),
                     language=language,
                     source=source,
+                    recorded_by=recorded_by,
                 )
             )
     return Consent.objects.bulk_create(consents)

@@ -24,7 +24,7 @@ from sohosolo.prospects.models import (
     Stage,
     Tag,
 )
-from sohosolo.prospects.services import team_of
+from sohosolo.prospects.services import likely_duplicates, team_of
 from sohosolo.territory.models import Commune, Territory, Village
 
 FORM_TIMESTAMP_SALT = "sohosolo.prospects.application-started"
@@ -144,6 +144,83 @@ class ApplicationForm(forms.ModelForm):
             return parse_ages(self.cleaned_data.get("children_ages", ""))
         except ValueError:
             raise forms.ValidationError(_("Give the children's ages in years, separated by commas.")) from None
+
+    def consents(self) -> dict[str, bool]:
+        return {
+            Consent.Purpose.FOLLOW_UP: self.cleaned_data["consent_follow_up"],
+            Consent.Purpose.SHARING: self.cleaned_data["consent_sharing"],
+            Consent.Purpose.NEWS: self.cleaned_data["consent_news"],
+        }
+
+
+class NewProspectForm(forms.Form):
+    """A file the team opens for someone who phoned, came to a fair or to the desk: the few facts one asks first, and
+    the consents the person gave orally, on the wording the advisor read out."""
+
+    CHANNELS = [
+        ("phone call", _("A phone call")),
+        ("fair", _("A fair or show")),
+        ("walk-in", _("A visit to the desk")),
+    ]
+
+    channel = forms.ChoiceField(label=_("How we met them"), choices=CHANNELS, initial="phone call")
+    first_name = forms.CharField(label=_("First name"), max_length=80)
+    last_name = forms.CharField(label=_("Last name"), max_length=80)
+    email = forms.EmailField(label=_("Email address"), max_length=254, required=False)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=40, required=False, widget=forms.TextInput({"type": "tel", "autocomplete": "off"})
+    )
+    current_town = forms.CharField(label=_("Town where they live now"), max_length=120, required=False)
+    source = forms.ChoiceField(label=_("How they heard of the programme"), choices=Source.choices, required=False)
+    activity = forms.ChoiceField(label=_("Activity"), choices=Activity.choices, required=False)
+    language = forms.ChoiceField(label=_("Language for our emails"), choices=settings.LANGUAGES)
+    advisor = choice_fields.ModelChoiceField(label=_("Advisor"), queryset=None, required=False)
+    note = forms.CharField(
+        label=_("First note"), widget=forms.Textarea({"rows": 3}), max_length=5000, required=False,
+        help_text=_("What they said, what they are looking for."),
+    )  # fmt: skip
+    consent_follow_up = forms.BooleanField(label=WORDINGS[Consent.Purpose.FOLLOW_UP][1])
+    consent_sharing = forms.BooleanField(label=WORDINGS[Consent.Purpose.SHARING][1], required=False)
+    consent_news = forms.BooleanField(label=WORDINGS[Consent.Purpose.NEWS][1], required=False)
+    send_acknowledgment = forms.BooleanField(
+        label=_("Send them the acknowledgment email"), required=False,
+        help_text=_("The email a person gets after applying on the website: only if they asked for it."),
+    )  # fmt: skip
+    create_anyway = forms.BooleanField(label=_("This is another person: open a new file anyway"), required=False)
+
+    def __init__(self, territory: Territory, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.territory = territory
+        self.duplicates: list[Household] = []
+        self.fields["advisor"].queryset = team_of(territory).order_by("full_name")
+        self.fields["source"].choices = [("", _("Choose…")), *Source.choices]
+        self.fields["activity"].choices = [("", _("Choose…")), *Activity.choices]
+        self.fields["consent_follow_up"].label = _("They agreed, orally, to this wording: “%(wording)s”") % {
+            "wording": WORDINGS[Consent.Purpose.FOLLOW_UP][1]
+        }
+        self.fields["consent_follow_up"].error_messages["required"] = _(
+            "A file can be opened only if the person agreed to be followed: read them the wording."
+        )
+        for field in self.fields.values():
+            if field.required:
+                field.label = f"{field.label} *"
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("email") and not data.get("phone", "").strip():
+            self.add_error("email", _("Give an email address or a phone number, so that the team can reach them."))
+        if not self.errors:
+            self.duplicates = likely_duplicates(
+                self.territory, data.get("email", ""), data.get("phone", ""), data.get("first_name", ""),
+                data.get("last_name", ""), data.get("current_town", ""),
+            )  # fmt: skip
+            if self.duplicates and not data.get("create_anyway"):
+                raise forms.ValidationError(
+                    _("This person may already have a file: open it, or tick “open a new file anyway”."),
+                    code="duplicate",
+                )
+        return data
 
     def consents(self) -> dict[str, bool]:
         return {

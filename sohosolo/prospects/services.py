@@ -43,28 +43,43 @@ class PersonData:
     kind: str = Person.Kind.ADULT
 
 
-def find_duplicate(
-    territory, email: str = "", phone: str = "", first_name: str = "", last_name: str = "", town: str = ""
-) -> Household | None:
-    """The household of `territory` this person already belongs to: same email, same phone (normalised), or same
-    names and town (accents and case ignored). Anonymised files are never matched."""
+def likely_duplicates(
+    territory,
+    email: str = "",
+    phone: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    town: str = "",
+    limit: int = 5,
+) -> list[Household]:
+    """The households of `territory` this person may already belong to, the surest first: same email, same phone
+    (normalised), then same names and town (accents and case ignored). Anonymised files are never matched."""
     people = Person.objects.filter(in_work("household__"), household__territory=territory)
+    found: dict[int, Household] = {}
     matches = Q()
     if email.strip():
         matches |= Q(email=email.strip().lower())
     if phone_key(phone):
         matches |= Q(phone_key=phone_key(phone))
     if matches:
-        person = people.filter(matches).select_related("household").order_by("household__pk").first()
-        if person:
-            return person.household
-    if first_name.strip() and last_name.strip() and town.strip():
+        for person in people.filter(matches).select_related("household").order_by("household__pk")[:limit]:
+            found.setdefault(person.household_id, person.household)
+    if first_name.strip() and last_name.strip() and town.strip() and len(found) < limit:
         # Same names and same town, accents and case ignored (compared here: the database cannot fold accents).
         town_key = name_key(town)
-        for person in people.filter(name_key=name_key(f"{first_name} {last_name}")).select_related("household"):
+        named = people.filter(name_key=name_key(f"{first_name} {last_name}")).select_related("household")
+        for person in named.order_by("household__pk")[:50]:
             if name_key(person.household.current_town) == town_key:
-                return person.household
-    return None
+                found.setdefault(person.household_id, person.household)
+    return list(found.values())[:limit]
+
+
+def find_duplicate(
+    territory, email: str = "", phone: str = "", first_name: str = "", last_name: str = "", town: str = ""
+) -> Household | None:
+    """The household of `territory` this person most surely belongs to (see likely_duplicates), or None."""
+    found = likely_duplicates(territory, email, phone, first_name, last_name, town, limit=1)
+    return found[0] if found else None
 
 
 @dataclass
@@ -291,17 +306,18 @@ def submit_application(
     )
     if result.is_new:
         assign_in_turn(territory, result.household)
+    acknowledge(territory, contact, consents, language)
+    return result.household
+
+
+def acknowledge(territory: Territory, contact: PersonData, consents: dict[str, bool], language: str) -> None:
+    """The acknowledgment of a new application, in the person's language (sent by the worker)."""
     send_email(
         contact.email,
         "application-received",
-        {
-            "first_name": contact.first_name,
-            "territory": territory,
-            "sharing": consents.get(Consent.Purpose.SHARING, False),
-        },
+        {"first_name": contact.first_name, "territory": territory, "sharing": consents.get(Consent.Purpose.SHARING)},
         language=language,
     )
-    return result.household
 
 
 def assign_in_turn(territory: Territory, household: Household) -> None:
@@ -396,3 +412,39 @@ def tell_advisor(household: Household, kind: str, detail: str = "", **data) -> F
     return FileNews.objects.create(
         household=household, advisor_id=household.advisor_id, kind=kind, data={"detail": detail, **data}
     )
+
+
+# How the team met a person whose file it opens itself: the consent source and the timeline entry's kind.
+TEAM_CHANNELS = {
+    "phone call": Interaction.Kind.CALL,
+    "fair": Interaction.Kind.MEETING,
+    "walk-in": Interaction.Kind.MEETING,
+}
+
+
+@transaction.atomic
+def open_file(
+    territory: Territory,
+    contact: PersonData,
+    details: dict,
+    consents: dict[str, bool],
+    language: str,
+    channel: str,
+    note: str,
+    actor,
+    advisor=None,
+) -> Household:
+    """A file the team opens for someone who phoned, came to a fair or to the desk: the household and its contact,
+    the consents the person gave orally (recorded by `actor`, on the current wording in their language), and the
+    first note in the timeline. Duplicates are the team's to judge before calling this (likely_duplicates)."""
+    today = timezone.localdate()
+    household = Household.objects.create(
+        territory=territory, language=language, first_contact_on=today, last_contact_on=today, advisor=advisor,
+        **details,
+    )  # fmt: skip
+    Person.objects.create(household=household, is_main_contact=True, **contact.__dict__)
+    household.record(TEAM_CHANNELS[channel], note, author=actor, data={"channel": channel})
+    record_consents(household, consents, language, source=channel, recorded_by=actor)
+    household.refresh_search_text()
+    log_action(actor, "prospect.opened_by_team", household, {"channel": channel, "consents": consents})
+    return household

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -32,6 +33,7 @@ from sohosolo.prospects.forms import (
     HouseholdEditForm,
     InteractionForm,
     MembersFormSet,
+    NewProspectForm,
     ProspectFilterForm,
     SettleForm,
     StageForm,
@@ -40,8 +42,11 @@ from sohosolo.prospects.models import FollowUp, Household, Person, SavedView, St
 from sohosolo.prospects.services import (
     MERGEABLE_FIELDS,
     PersonData,
+    acknowledge,
     change_stage,
+    likely_duplicates,
     merge_households,
+    open_file,
     settle_household,
     submit_application,
 )
@@ -386,6 +391,72 @@ def assign(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         )
         messages.success(request, _("Advisor saved."))
     return redirect(household.get_absolute_url())
+
+
+# What fair mode keeps from one entry to the next: the same stand, the same day.
+FAIR_KEPT = ("channel", "source", "language", "advisor")
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def new_prospect(request: HttpRequest, code: str) -> HttpResponse:
+    """A file opened by the team from a call, a fair or a walk-in; in fair mode the form comes back empty after each
+    entry (keeping the stand's choices), for several quick entries on a tablet. No rate limit: staff are signed in."""
+    territory = get_territory_or_404(request, code)
+    fair_mode = request.GET.get("salon") == "1"
+    initial = {"language": request.LANGUAGE_CODE, "channel": "fair" if fair_mode else "phone call"}
+    if request.user.roles.filter(territory=territory).exists():
+        initial["advisor"] = request.user.pk
+    initial |= {key: request.GET[key] for key in FAIR_KEPT if request.GET.get(key)}
+    form = NewProspectForm(territory, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        contact = PersonData(
+            first_name=data["first_name"], last_name=data["last_name"], email=data["email"], phone=data["phone"]
+        )
+        details = {key: data[key] for key in ("current_town", "source", "activity") if data[key]}
+        note = data["note"] or dict(form.CHANNELS)[data["channel"]]
+        household = open_file(
+            territory, contact, details, form.consents(), data["language"], data["channel"], str(note),
+            actor=request.user, advisor=data["advisor"],
+        )  # fmt: skip
+        if data["send_acknowledgment"] and contact.email:
+            acknowledge(territory, contact, form.consents(), data["language"])
+        messages.success(request, _("The file of %(name)s is open.") % {"name": household.display_name})
+        if fair_mode:
+            kept = {key: data[key].pk if key == "advisor" else data[key] for key in FAIR_KEPT if data.get(key)}
+            query = urlencode({"salon": 1, **kept, "dernier": household.pk})
+            return redirect(f"{reverse('prospects:new', args=[territory.code])}?{query}")
+        return redirect(household.get_absolute_url())
+    last = request.GET.get("dernier", "")
+    last = Household.objects.current().filter(territory=territory, pk=last).first() if last.isdigit() else None
+    context = {
+        "form": form,
+        "territory": territory,
+        "fair_mode": fair_mode,
+        "duplicates": form.duplicates,
+        "last": last,
+    }
+    return render(request, "prospects/new_prospect.html", context, status=400 if form.errors else 200)
+
+
+@staff_required
+@require_GET
+def new_prospect_duplicates(request: HttpRequest, code: str) -> HttpResponse:
+    """While the advisor types: the files this person may already have (htmx fragment of the new-prospect page)."""
+    territory = get_territory_or_404(request, code)
+    fields = ("email", "phone", "first_name", "last_name", "current_town")
+    values = {key: request.GET.get(key, "")[:254] for key in fields}
+    email = values["email"].strip()
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        values["email"] = ""  # half-typed: wait for the whole address
+    if len(re.sub(r"\D", "", values["phone"])) < 9:
+        values["phone"] = ""
+    town = values.pop("current_town")
+    duplicates = likely_duplicates(territory, **values, town=town)
+    households = Household.objects.filter(pk__in=[h.pk for h in duplicates]).select_related("advisor")
+    context = {"territory": territory, "duplicates": households.with_main_contact()}
+    return render(request, "prospects/new_prospect.html#duplicates", context)
 
 
 @staff_required
