@@ -22,7 +22,7 @@ from sohosolo.privacy.tasks import (
     purge_access_log,
     remind_rights_requests,
 )
-from sohosolo.prospects.tasks import clean_up_imports
+from sohosolo.prospects.tasks import clean_up_imports, send_file_news_digests
 from sohosolo.results.tasks import clean_up_reports
 
 
@@ -67,6 +67,7 @@ PERIODIC_JOBS = [
     PeriodicJob("send_membership_reminders", timedelta(hours=24), send_membership_reminders),
     PeriodicJob("send_check_in_reminders", timedelta(hours=6), send_check_in_reminders),
     PeriodicJob("remind_stale_offers", timedelta(hours=24), remind_stale_offers),
+    PeriodicJob("send_file_news_digests", timedelta(hours=24), send_file_news_digests),
     PeriodicJob("apply_prospect_retention", timedelta(hours=24), apply_prospect_retention),
     PeriodicJob("apply_account_retention", timedelta(hours=24), apply_account_retention),
     PeriodicJob("purge_access_log", timedelta(hours=24), purge_access_log),

@@ -56,6 +56,8 @@ EXPECTED: dict = {
     },
     "events:staff_export": (lambda w: [*event(w), "csv"], only(TEAM_A)),
     "events:walk_in": (event, only(STAFF_POST_ONLY)),
+    "events:register_prospect": (event, only(TEAM_A)),
+    "events:register_household": (lambda w: [w.territory_a.code, w.household.pk], only(TEAM_A)),
     "events:mark_attendance": (lambda w: [*event(w), 1], only(STAFF_POST_ONLY)),
     "events:village_meetings": (
         lambda w: [w.territory_a.code, w.village_a1.slug],
@@ -69,6 +71,16 @@ POST: dict = {
     "events:staff_message": (event, OUTSIDERS, {"subject": "Message pirate", "message": "Bonjour à tous."}),
     "events:walk_in": (event, OUTSIDERS, {"name": "Intrus", "email": "intrus@example.fr", "people": 1}),
     "events:mark_attendance": (lambda w: [*event(w), w.registration.pk], OUTSIDERS, {"attendance": "present"}),
+    "events:register_prospect": (
+        event,
+        OUTSIDERS,
+        lambda w: {"household": w.household.pk, "event": w.event.pk, "people": 1},
+    ),
+    "events:register_household": (
+        lambda w: [w.territory_a.code, w.household.pk],
+        OUTSIDERS,
+        lambda w: {"event": w.event.pk, "people": 1},
+    ),
     "events:series_list": (code, OUTSIDERS, SERIES_DATA),
     "events:series_edit": (lambda w: [w.territory_a.code, w.series.pk], OUTSIDERS, SERIES_DATA),
 }

@@ -72,7 +72,7 @@ class ActivationForm(SetPasswordForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["full_name", "phone", "language"]
+        fields = ["full_name", "phone", "language", "file_news_by_email"]
         widgets = {
             "full_name": forms.TextInput({"autocomplete": "name"}),
             "phone": forms.TextInput({"autocomplete": "tel", "type": "tel"}),

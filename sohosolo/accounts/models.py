@@ -50,6 +50,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="fr", help_text=_("Emails use it too.")
     )
+    file_news_by_email = models.BooleanField(
+        _("a daily email of the news on my files"),
+        default=False,
+        help_text=_("Proposals answered, registrations, visits recorded… also shown in My day."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("access to the Django admin"), default=False)
     date_joined = models.DateTimeField(_("joined on"), default=timezone.now)

@@ -112,7 +112,12 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
-    before = {"full_name": user.full_name, "phone": user.phone, "language": user.language}
+    before = {
+        "full_name": user.full_name,
+        "phone": user.phone,
+        "language": user.language,
+        "file_news_by_email": user.file_news_by_email,
+    }
     form = ProfileForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
         form.save()

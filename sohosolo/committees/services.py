@@ -23,7 +23,8 @@ from sohosolo.housing.models import HousingOffer, Tenure
 from sohosolo.lib.emails import send_email_to_user
 from sohosolo.privacy.consents import has_consent
 from sohosolo.privacy.models import Consent
-from sohosolo.prospects.models import Household, Interaction
+from sohosolo.prospects.models import FileNews, Household, Interaction
+from sohosolo.prospects.services import tell_advisor
 from sohosolo.territory.models import Village
 
 
@@ -166,6 +167,7 @@ def record_visit(visit: Visit, outcome: str, interest: str, report: str, actor) 
     )
     Household.objects.filter(pk=visit.household_id).update(last_contact_on=timezone.localdate())
     log_action(actor, "visit.recorded", visit.household, {"visit": visit.pk, "outcome": outcome, "interest": interest})
+    tell_advisor(visit.household, FileNews.Kind.VISIT_RECORDED, detail=visit.village.name, actor=actor, visit=visit.pk)
     return visit
 
 

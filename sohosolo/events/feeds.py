@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sohosolo.accounts.services import link_for
+from sohosolo.appointments.calendar import appointment_vevents
 from sohosolo.audit.log import log_action
 from sohosolo.events.calendar import _calendar, _vevent, feed
 from sohosolo.events.models import Audience, CalendarFeed, Event, Kind, Registration, new_token
@@ -106,6 +107,8 @@ def private_feed(request: HttpRequest, token: str) -> HttpResponse:
     calendar = _calendar(name=_("Soho Solo — my calendar"))
     for event in events:
         calendar.add_component(_vevent(event, "TENTATIVE" if event.pk in waiting else "CONFIRMED"))
+    for item in appointment_vevents(user):  # their appointments with households (sohosolo/appointments)
+        calendar.add_component(item)
     response = _response(calendar.to_ical(), "soho-solo.ics")
     # The address is a secret: keep it out of shared caches and search engines.
     response["Cache-Control"] = "private, max-age=900"

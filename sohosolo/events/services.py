@@ -15,8 +15,8 @@ from sohosolo.events.calendar import invitation
 from sohosolo.events.models import Event, Registration
 from sohosolo.lib.emails import send_email
 from sohosolo.privacy.models import Consent
-from sohosolo.prospects.models import Interaction
-from sohosolo.prospects.services import PersonData, find_duplicate, receive_application
+from sohosolo.prospects.models import FileNews, Interaction
+from sohosolo.prospects.services import PersonData, find_duplicate, receive_application, tell_advisor
 
 
 class RegistrationRefused(Exception):
@@ -56,8 +56,11 @@ def register(
     join_waiting_list: bool = False,
     household=None,
     user=None,
+    actor=None,
 ) -> Registered:
-    """Take a seat, or a place on the waiting list when asked for; refuse with a reason otherwise."""
+    """Take a seat, or a place on the waiting list when asked for; refuse with a reason otherwise. `user`: the
+    account registered (a member); `actor`: who did it, when not that user (an advisor registering a prospect)."""
+    actor = actor or user
     event = Event.objects.select_for_update().get(pk=event.pk)
     if not event.registration_open:
         raise RegistrationRefused(_("Registration for this event is closed."))
@@ -96,7 +99,11 @@ def register(
             )
     except IntegrityError:
         raise RegistrationRefused(_("This email address is already registered for this event.")) from None
-    log_action(user, "event.registered", registration, {"event": event.pk, "status": status}, territory=event.territory)
+    log_action(
+        actor, "event.registered", registration, {"event": event.pk, "status": status}, territory=event.territory
+    )
+    if household is not None:
+        tell_advisor(household, FileNews.Kind.REGISTERED, detail=event.title, actor=actor, event=event.pk)
     if email:
         transaction.on_commit(
             lambda: email_registration(
@@ -116,6 +123,14 @@ def cancel(registration: Registration, actor=None) -> list[Registration]:
     registration.status = Registration.Status.CANCELLED
     registration.save(update_fields=["status"])
     log_action(actor, "event.cancelled_registration", registration, {"event": event.pk}, territory=event.territory)
+    if registration.household_id:
+        tell_advisor(
+            registration.household,
+            FileNews.Kind.REGISTRATION_CANCELLED,
+            detail=event.title,
+            actor=actor,
+            event=event.pk,
+        )
     return promote_waiting(event)
 
 
@@ -185,16 +200,42 @@ def register_visitor(event: Event, data: dict, user=None):
         user=user,
     )
     if household is not None:
-        household.record(
-            Interaction.Kind.EVENT,
-            _("Registered for %(event)s on %(date)s%(waiting)s.")
-            % {
-                "event": event.title_fr,
-                "date": event.starts_at.strftime("%d/%m/%Y"),
-                "waiting": _(" (waiting list)") if registered.waiting else "",
-            },
-            data={"event": event.pk, "registration": registered.registration.pk},
-        )
+        note_registration(household, registered)
+    return registered
+
+
+def note_registration(household, registered: Registered, actor=None) -> None:
+    """The registration in the household's timeline."""
+    event = registered.registration.event
+    household.record(
+        Interaction.Kind.EVENT,
+        _("Registered for %(event)s on %(date)s%(waiting)s.")
+        % {
+            "event": event.title_fr,
+            "date": timezone.localtime(event.starts_at).strftime("%d/%m/%Y"),
+            "waiting": _(" (waiting list)") if registered.waiting else "",
+        },
+        author=actor,
+        data={"event": event.pk, "registration": registered.registration.pk},
+    )
+
+
+@transaction.atomic
+def register_household(event: Event, household, people: int, join_waiting_list: bool, actor) -> Registered:
+    """The team registers a prospect household (its main contact) for `event`: the usual confirmation, in the
+    household's language, with the reminder and the waiting list of any registration."""
+    contact = household.main_contact
+    registered = register(
+        event,
+        name=contact.full_name if contact else household.display_name,
+        email=contact.email if contact else "",
+        people=people,
+        language=household.language,
+        join_waiting_list=join_waiting_list,
+        household=household,
+        actor=actor,
+    )
+    note_registration(household, registered, actor)
     return registered
 
 

@@ -23,9 +23,17 @@ from sohosolo.accounts.scopes import get_territory_or_404, get_village_or_404, r
 from sohosolo.accounts.security import recent_authentication_required
 from sohosolo.audit.log import log_action
 from sohosolo.events.models import Audience, Event, Kind, Registration
-from sohosolo.events.services import add_walk_in, promote_waiting, record_attendance
+from sohosolo.events.services import (
+    RegistrationRefused,
+    add_walk_in,
+    promote_waiting,
+    record_attendance,
+    register_household,
+)
 from sohosolo.lib.emails import send_email
 from sohosolo.lib.exports import csv_response, xlsx_response
+from sohosolo.prospects.access import get_household_or_404
+from sohosolo.prospects.models import Household
 from sohosolo.territory.models import Commune, Territory
 
 PAGE_SIZE = 25
@@ -122,6 +130,24 @@ class WalkInForm(forms.Form):
         help_text=gettext_lazy("Links them to their prospect's file, if they have one."),
     )
     people = forms.IntegerField(label=gettext_lazy("Number of people"), min_value=1, max_value=10, initial=1)
+
+
+class RegisterHouseholdForm(forms.Form):
+    """The team registers a prospect household for an event of its territory (from the file or the event's page)."""
+
+    event = forms.ModelChoiceField(label=gettext_lazy("Event"), queryset=Event.objects.none())
+    people = forms.IntegerField(label=gettext_lazy("Number of people"), min_value=1, max_value=10, initial=1)
+    join_waiting_list = forms.BooleanField(
+        label=gettext_lazy("If the event is full, put them on the waiting list"), required=False, initial=True
+    )
+
+    def __init__(self, territory: Territory, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        events = Event.objects.upcoming().filter(territory=territory).order_by("starts_at", "pk")
+        self.fields["event"].queryset = events
+        self.fields["event"].label_from_instance = lambda e: (
+            f"{e.title} — {timezone.localtime(e.starts_at):%d/%m/%Y %H:%M}"
+        )
 
 
 # --- Queries --------------------------------------------------------------------------------------------------------
@@ -444,3 +470,64 @@ def village_meetings(request: HttpRequest, code: str, slug: str) -> HttpResponse
         "is_staff": request.user.scope.can_see_territory(village.territory_id),
     }
     return render(request, "events/staff_village_meetings.html", context)
+
+
+# --- Registering a prospect: from the file, or from the event's page ---------------------------------------------
+
+
+def register_from_form(request: HttpRequest, form: RegisterHouseholdForm, household) -> bool:
+    """Register `household` as the valid form says; a refusal (closed, already registered, full) is the form's error."""
+    data = form.cleaned_data
+    try:
+        registered = register_household(
+            data["event"], household, data["people"], data["join_waiting_list"], actor=request.user
+        )
+    except RegistrationRefused as refused:
+        form.add_error(None, str(refused))
+        return False
+    message = (
+        _("%(name)s is on the waiting list of %(event)s.")
+        if registered.waiting
+        else _("%(name)s is registered for %(event)s; the confirmation is on its way.")
+    )
+    messages.success(request, message % {"name": household.display_name, "event": data["event"].title})
+    return True
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def register_from_file(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """The file's "register for an event": the territory's coming events, and the household's registrations."""
+    household = get_household_or_404(request, code, pk)
+    territory = household.territory
+    initial = {"people": max(1, household.members.count())}
+    form = RegisterHouseholdForm(territory, request.POST or None, initial=initial | {"event": request.GET.get("event")})
+    if request.method == "POST" and form.is_valid() and register_from_form(request, form, household):
+        return redirect(household.get_absolute_url())
+    registrations = household.registrations.select_related("event").order_by("-event__starts_at")[:20]
+    context = {"household": household, "territory": territory, "form": form, "registrations": registrations}
+    return render(request, "events/register_household.html", context, status=400 if form.errors else 200)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def register_prospect(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """The event's "register a prospect": search the territory's files, register one."""
+    event = get_event_or_404(request, code, pk)
+    territory = event.territory
+    query = request.GET.get("q", "").strip()[:100]
+    form = RegisterHouseholdForm(territory, request.POST or None, initial={"event": event.pk})
+    if request.method == "POST":
+        household = get_household_or_404(request, code, request.POST.get("household", ""), log=False)
+        if form.is_valid() and register_from_form(request, form, household):
+            return redirect("events:staff_detail", code=territory.code, pk=event.pk)
+        messages.error(request, " ".join(form.non_field_errors()) or _("Check the number of people."))
+        return redirect(f"{reverse('events:register_prospect', args=[territory.code, event.pk])}?q={household.pk}")
+    found = []
+    if query:
+        households = Household.objects.current().filter(territory=territory)
+        households = households.filter(pk=query) if query.isdigit() else households.search(query)
+        found = households.select_related("advisor").with_main_contact().order_by("-last_contact_on", "-pk")[:20]
+    context = {"event": event, "territory": territory, "query": query, "found": found, "form": form}
+    template = "events/register_prospect.html#results" if request.htmx and query else "events/register_prospect.html"
+    return render(request, template, context)

@@ -24,6 +24,12 @@ urlpatterns += [
     path(event + "export.<str:fmt>", staff_views.staff_export, name="staff_export"),
     path(event + "message/", staff_views.staff_message, name="staff_message"),
     path(event + "presences/", staff_views.attendance, name="attendance"),
+    path(event + "inscrire/", staff_views.register_prospect, name="register_prospect"),
+    path(
+        "territoires/<slug:code>/candidats/<int:pk>/evenements/",
+        staff_views.register_from_file,
+        name="register_household",
+    ),
     path(event + "presences/sur-place/", staff_views.walk_in, name="walk_in"),
     path(event + "presences/<int:registration_id>/", staff_views.mark_attendance, name="mark_attendance"),
     path(

@@ -18,7 +18,8 @@ from sohosolo.housing.models import Answer, HousingOffer, MatchingWeights, Propo
 from sohosolo.lib.emails import send_email, send_email_to_user
 from sohosolo.lib.geo import distance_km
 from sohosolo.privacy.consents import has_consent
-from sohosolo.prospects.models import FOLLOWED_STAGES, Household, Interaction
+from sohosolo.prospects.models import FOLLOWED_STAGES, FileNews, Household, Interaction
+from sohosolo.prospects.services import tell_advisor
 from sohosolo.territory.models import SERVICES, Hub, Territory, Village
 
 NEED_FIELDS = {
@@ -331,6 +332,12 @@ def record_answers(proposal: Proposal, answers: dict[int, tuple[str, str]]) -> l
         )
     Household.objects.filter(pk=household.pk).update(last_contact_on=timezone.localdate())
     log_action(None, "proposal.answered", household, {"proposal": proposal.pk, "answers": len(changed)})
+    tell_advisor(
+        household,
+        FileNews.Kind.PROPOSAL_ANSWERED,
+        detail=", ".join(str(item) for item in changed),
+        proposal=proposal.pk,
+    )
     if interested and has_consent(household, "sharing"):
         first_name = household.main_contact.first_name if household.main_contact else ""
         by_village: dict[int, list[ProposalItem]] = {}

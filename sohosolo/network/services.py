@@ -16,7 +16,8 @@ from sohosolo.accounts.services import invitation_token, link_for
 from sohosolo.audit.log import log_action
 from sohosolo.lib.emails import send_email, send_email_to_user
 from sohosolo.network.models import Answer, CheckIn, Introduction, MemberProfile, Partner, PartnerContact
-from sohosolo.prospects.models import Household, Interaction, in_work
+from sohosolo.prospects.models import FileNews, Household, Interaction, in_work
+from sohosolo.prospects.services import tell_advisor
 
 MEMBERSHIP_YEAR = timedelta(days=365)
 INTRODUCTION_SALT = "sohosolo.network.introduction"
@@ -326,6 +327,9 @@ def answer_as_prospect(introduction: Introduction, accept: bool, share_email: bo
         introduction.shared_phone = contact.phone if share_phone else ""
     both = introduction.settle_status()
     introduction.save()
+    tell_advisor(
+        household, FileNews.Kind.INTRODUCTION_ANSWERED, detail=introduction.party_name, introduction=introduction.pk
+    )
     log_action(
         None,
         "introduction.prospect_answered",

@@ -47,9 +47,7 @@ def source_label(source: str) -> str:
     return str(SOURCES.get(source, source))
 
 
-def record_consents(
-    household, answers: dict[str, bool], language: str, source: str, recorded_by=None
-) -> list[Consent]:
+def record_consents(household, answers: dict[str, bool], language: str, source: str, recorded_by=None) -> list[Consent]:
     """Store one consent per purpose, on the current wording in the person's language. A "no" ends the earlier
     "yes" for that purpose, so that what is in force is always the latest answer. `recorded_by`: the team member
     who recorded a consent given orally."""

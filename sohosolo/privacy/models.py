@@ -34,7 +34,12 @@ class Consent(models.Model):
     source = models.CharField(_("how it was recorded"), max_length=40, blank=True)
     # A consent given by phone, at a fair or at the desk: the team member who recorded it (None: the person did).
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("recorded by")
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     objects = ConsentQuerySet.as_manager()

@@ -12,8 +12,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sohosolo.audit.log import log_action
+from sohosolo.lib.emails import send_email_to_user
 from sohosolo.prospects.importing import ImportFileError, import_prospects
-from sohosolo.prospects.models import ImportJob
+from sohosolo.prospects.models import FileNews, ImportJob
 from sohosolo.prospects.services import welcome_sequence  # noqa: F401  (queued tasks name this path)
 
 
@@ -115,3 +116,29 @@ def clean_up_imports() -> dict:
         job.save(update_fields=["report"])
         counts["rejected_rows_deleted"] += 1
     return counts
+
+
+@task()
+def send_file_news_digests() -> int:
+    """Once a day, to each advisor who chose it: the news on their files not yet read nor emailed. Each piece of news
+    is claimed (emailed_at) before the email is queued, so two runs at once never send it twice. Returns the emails."""
+    now = timezone.now()
+    advisors = (
+        FileNews.objects.unread()
+        .filter(emailed_at__isnull=True, advisor__file_news_by_email=True, advisor__is_active=True)
+        .values_list("advisor_id", flat=True)
+        .distinct()
+    )
+    sent = 0
+    for advisor_id in list(advisors):
+        pending = FileNews.objects.unread().filter(advisor_id=advisor_id, emailed_at__isnull=True)
+        ids = list(pending.values_list("pk", flat=True)[:200])
+        claimed = FileNews.objects.filter(pk__in=ids, emailed_at__isnull=True).update(emailed_at=now)
+        if not claimed:
+            continue
+        news = FileNews.objects.filter(pk__in=ids, emailed_at=now).select_related("household__territory", "advisor")
+        news = list(news.order_by("household_id", "created_at"))
+        if news:
+            send_email_to_user(news[0].advisor, "file-news", {"news": news, "site_url": settings.SITE_URL})
+            sent += 1
+    return sent

@@ -38,7 +38,16 @@ from sohosolo.prospects.forms import (
     SettleForm,
     StageForm,
 )
-from sohosolo.prospects.models import FollowUp, Household, Person, SavedView, Stage, in_work, main_contact_prefetch
+from sohosolo.prospects.models import (
+    FileNews,
+    FollowUp,
+    Household,
+    Person,
+    SavedView,
+    Stage,
+    in_work,
+    main_contact_prefetch,
+)
 from sohosolo.prospects.services import (
     MERGEABLE_FIELDS,
     PersonData,
@@ -279,13 +288,15 @@ def timeline_context(household: Household, interaction_form=None, follow_up_form
 def prospect_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     household = get_household_or_404(request, code, pk)
     territory = household.territory
+    # The advisor has the file in front of them: its news in "My day" are read.
+    FileNews.objects.unread().filter(household=household, advisor=request.user).update(read_at=timezone.now())
     context = {
         "household": household,
         "territory": territory,
         "members": household.members.all(),
         "villages": household.villages_of_interest.all(),
         "tags": household.tags.all(),
-        "consents": household.consents.order_by("purpose", "-recorded_at"),
+        "consents": household.consents.select_related("recorded_by").order_by("purpose", "-recorded_at"),
         "needs": [household._meta.get_field(f).verbose_name for f in NEED_FIELDS if getattr(household, f)],
         "stage_form": StageForm(initial={"stage": household.stage, "reason": household.stage_reason}),
         "assign_form": AssignForm(territory, initial={"advisor": household.advisor_id}),
@@ -520,7 +531,14 @@ def my_day(request: HttpRequest) -> HttpResponse:
         .with_main_contact()
         .order_by("-created_at")[:30]
     )
+    news = (
+        FileNews.objects.unread()
+        .filter(in_work("household__"), advisor=request.user, household__territory__in=territories)
+        .select_related("household__territory")
+        .prefetch_related(main_contact_prefetch("household__"))[:30]
+    )
     context = {
+        "news": news,
         "overdue": mine.filter(due_on__lt=today).order_by("due_on")[:50],
         "due_today": mine.filter(due_on=today)[:50],
         "coming": mine.filter(due_on__gt=today, due_on__lte=today + timedelta(days=7)).order_by("due_on")[:50],

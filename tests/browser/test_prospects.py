@@ -197,3 +197,46 @@ def test_the_form_and_the_file_fit_a_phone_screen(live_world, phone_page, live_s
     page.goto(live_server.url + "/territoires/gers/candidats/")
     assert_no_sideways_scroll(page, "the prospects list on a phone")
     shot(page, "prospects-list-phone")
+
+
+def test_an_advisor_opens_a_file_from_a_call_and_is_warned_of_a_duplicate_while_typing(live_world, page, live_server):
+    """A call: the advisor types the caller's details; before saving, the page shows the file this person already
+    has, and the advisor opens it instead. A second caller, new, gets a file in well under a minute."""
+    import time
+
+    from sohosolo.prospects.models import Household
+
+    existing = make_household(live_world.territory_a, first_name="Élodie", last_name="Marchand", phone="0612345678")
+    sign_in(page, live_server, live_world.users["advisor_a"])
+    page.goto(live_server.url + "/territoires/gers/candidats/")
+    page.get_by_role("link", name="Nouveau candidat").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nouveau candidat")
+    page.get_by_label("Prénom *").fill("Elodie")
+    page.get_by_label("Nom *").fill("Marchand")
+    page.get_by_label("Téléphone").press_sequentially("06 12 34 56 78")
+    warning = page.locator("#duplicates")
+    expect(warning).to_contain_text("a peut-être déjà un dossier")
+    shot(page, "new-prospect-duplicate")
+    assert_accessible(page)
+    warning.get_by_role("link").first.click()
+    page.wait_for_url(live_server.url + existing.get_absolute_url())
+    assert Household.objects.filter(members__last_name="Marchand").count() == 1
+
+    started = time.monotonic()
+    page.goto(live_server.url + "/territoires/gers/candidats/nouveau/")
+    page.get_by_label("Prénom *").fill("Yann")
+    page.get_by_label("Nom *").fill("Le Goff")
+    page.get_by_label("Téléphone").fill("07 11 22 33 44")
+    page.get_by_label("Ville où la personne habite").fill("Rennes")
+    page.get_by_label("Première note").fill("Menuisier, cherche un atelier près de Condom.")
+    page.locator("input[name=consent_follow_up]").check()
+    expect(page.locator("#duplicates")).not_to_contain_text("dossier")
+    page.get_by_role("button", name="Ouvrir le dossier").click()
+    page.wait_for_url(re.compile(r"/territoires/gers/candidats/\d+/$"))
+    assert time.monotonic() - started < 60
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Yann Le Goff")
+    expect(page.locator("#timeline")).to_contain_text("Menuisier")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(live_server.url + "/territoires/gers/candidats/nouveau/?salon=1")
+    assert_no_sideways_scroll(page, "the fair-mode entry form")
+    shot(page, "new-prospect-fair-phone")

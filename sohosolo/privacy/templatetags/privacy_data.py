@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from sohosolo.privacy.consents import source_label
+
 register = template.Library()
 
 # Labels of the export's keys; keys of other apps' sections without a label are shown as written.
@@ -165,3 +167,9 @@ def readable(value):
         except ValueError:
             return value
     return value
+
+
+@register.filter
+def consent_source(source: str) -> str:
+    """How a consent was recorded (its stored code), worded in the reader's language."""
+    return source_label(source)
