@@ -27,6 +27,7 @@ PUBLIC = {
 }
 PRIVATE = {
     "intranet.Document.file": "the club's and the team's documents",
+    "documents.Document.file": "documents on a household's file (CV, business plan, proof of funding, visit photos)",
     "results.AnnualReport.file": "staff-only annual reports",
     "prospects.ImportJob.file": "uploaded spreadsheets of prospects",
 }

@@ -3,12 +3,26 @@ browser claims."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sohosolo.documents.models import Document, clean_name
 from sohosolo.intranet.uploads import check_document, max_bytes
+
+# Text that a browser would run as a page or an image with scripts: never kept on a file, whatever its name.
+MARKUP = re.compile(rb"<\s*(!doctype|html|head|body|script|iframe|svg|object|embed|meta|\?xml)\b", re.IGNORECASE)
+
+
+def is_markup(upload) -> bool:
+    upload.seek(0)
+    head = upload.read(65536)
+    upload.seek(0)
+    return bool(MARKUP.search(head))
 
 
 class DocumentForm(forms.ModelForm):
@@ -29,6 +43,11 @@ class DocumentForm(forms.ModelForm):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         self.content_type = check_document(upload)
+        if self.content_type == "text/plain" and is_markup(upload):
+            raise ValidationError(
+                gettext("A web page or a script is not accepted. Send a PDF, an image, an office document or text."),
+                code="file_type",
+            )
         return upload
 
     def save(self, commit: bool = True) -> Document:
