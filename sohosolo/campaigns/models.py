@@ -8,7 +8,8 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,6 +22,12 @@ class Audience(models.TextChoices):
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def unsubscribe_url(token: str, language: str) -> str:
+    """The absolute unsubscribe link, its page in the reader's language."""
+    with translation.override(language):
+        return settings.SITE_URL + reverse("campaigns:unsubscribe", args=[token])
 
 
 class Campaign(models.Model):
@@ -45,7 +52,9 @@ class Campaign(models.Model):
     # The saved view's filters when sending started: what the archive says the audience was.
     audience_query = models.CharField(_("filters used"), max_length=1000, blank=True, editable=False)
     subject_fr = models.CharField(_("subject (French)"), max_length=150)
-    body_fr = models.TextField(_("text (French)"), help_text=_("Markdown: **bold**, *italics*, lists, [links](https://…)."))
+    body_fr = models.TextField(
+        _("text (French)"), help_text=_("Markdown: **bold**, *italics*, lists, [links](https://…).")
+    )
     subject_en = models.CharField(_("subject (English)"), max_length=150, blank=True)
     body_en = models.TextField(
         _("text (English)"), blank=True, help_text=_("Left empty, English readers get the French version.")
@@ -160,6 +169,10 @@ class CampaignRecipient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}: {self.email}"
+
+    @property
+    def unsubscribe_link(self) -> str:
+        return unsubscribe_url(self.token, self.language)
 
 
 class Unsubscribe(models.Model):

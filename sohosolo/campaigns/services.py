@@ -9,13 +9,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.http import QueryDict
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from sohosolo.accounts.models import Role, RoleKind
 from sohosolo.audit.log import log_action
-from sohosolo.campaigns.models import Audience, Campaign, CampaignRecipient, Unsubscribe
+from sohosolo.campaigns.models import Audience, Campaign, CampaignRecipient, Unsubscribe, unsubscribe_url
 from sohosolo.intranet.markdown import render_markdown
 from sohosolo.lib.emails import render_email
 from sohosolo.network.models import MemberProfile
@@ -146,16 +145,11 @@ def start_sending(campaign: Campaign, actor) -> bool:
     return True
 
 
-def unsubscribe_url(token: str, language: str) -> str:
-    with translation.override(language):
-        return settings.SITE_URL + reverse("campaigns:unsubscribe", args=[token])
-
-
 def build_message(campaign: Campaign, email: str, language: str, token: str, test: bool = False):
     """The email of `campaign` for one reader, in their language, with its unsubscribe link and the one-click
     unsubscribe headers (RFC 8058)."""
+    url = unsubscribe_url(token, language)  # its page in the reader's language, whatever the version
     language, subject, text = campaign.version(language)
-    url = unsubscribe_url(token, language)
     context = {
         "campaign": campaign,
         "territory": campaign.territory,
@@ -184,9 +178,7 @@ def build_message(campaign: Campaign, email: str, language: str, token: str, tes
 
 def still_consenting(household_ids: list[int]) -> set[int]:
     """Of these households, those whose news consent is still in force (one query)."""
-    return set(
-        news_consented(Household.objects.current().filter(pk__in=household_ids)).values_list("pk", flat=True)
-    )
+    return set(news_consented(Household.objects.current().filter(pk__in=household_ids)).values_list("pk", flat=True))
 
 
 def unsubscribe(recipient: CampaignRecipient) -> bool:

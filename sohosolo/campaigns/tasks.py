@@ -25,15 +25,13 @@ def send_campaign_batch(campaign_id: int) -> int:
     campaign = Campaign.objects.select_related("territory").filter(pk=campaign_id).first()
     if campaign is None or campaign.status != Campaign.Status.SENDING:
         return 0
-    batch = list(
-        campaign.recipients.filter(status=CampaignRecipient.Status.QUEUED).order_by("pk")[:BATCH_SIZE]
-    )
+    batch = list(campaign.recipients.filter(status=CampaignRecipient.Status.QUEUED).order_by("pk")[:BATCH_SIZE])
     consenting = still_consenting([r.household_id for r in batch if r.household_id])
     sent = 0
     for recipient in batch:
-        claimed = CampaignRecipient.objects.filter(
-            pk=recipient.pk, status=CampaignRecipient.Status.QUEUED
-        ).update(status=CampaignRecipient.Status.SENDING)
+        claimed = CampaignRecipient.objects.filter(pk=recipient.pk, status=CampaignRecipient.Status.QUEUED).update(
+            status=CampaignRecipient.Status.SENDING
+        )
         if not claimed:
             continue
         if (recipient.household_id and recipient.household_id not in consenting) or not recipient.email:

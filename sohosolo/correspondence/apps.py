@@ -7,3 +7,10 @@ class CorrespondenceConfig(AppConfig):
 
     name = "sohosolo.correspondence"
     verbose_name = _("Emails written to a household from its file")
+
+    def ready(self) -> None:
+        from sohosolo.correspondence import personal_data
+        from sohosolo.privacy.personal_data import collect_household_data, erase_household_data
+
+        collect_household_data.connect(personal_data.collect, dispatch_uid="correspondence.collect")
+        erase_household_data.connect(personal_data.erase, dispatch_uid="correspondence.erase")

@@ -48,8 +48,10 @@ class ComposeForm(forms.Form):
     recipient = RecipientChoiceField(queryset=None, label=gettext_lazy("To"), empty_label=None)
     language = forms.ChoiceField(label=gettext_lazy("Language of the email"), choices=settings.LANGUAGES)
     template = forms.ChoiceField(label=gettext_lazy("Start from a template"), required=False)
-    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200, help_text=PLACEHOLDER_HELP)
-    body = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 16}))
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
+    body = forms.CharField(
+        label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 16}), help_text=PLACEHOLDER_HELP
+    )
     attachments = DocumentChoiceField(
         queryset=None,
         label=gettext_lazy("Documents of the file to attach"),

@@ -24,7 +24,7 @@ class EmailTemplate(models.Model):
     )
     name = models.CharField(_("name"), max_length=120, help_text=_("The same name in each language."))
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="fr")
-    subject = models.CharField(_("subject"), max_length=200, help_text=PLACEHOLDER_HELP)
+    subject = models.CharField(_("subject"), max_length=200, help_text=_("The placeholders below work here too."))
     body = models.TextField(_("text"), help_text=PLACEHOLDER_HELP)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by")

@@ -11,7 +11,8 @@ import logging
 import mimetypes
 import re
 from dataclasses import dataclass
-from email.utils import formataddr, parseaddr
+from email.headerregistry import Address
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -149,7 +150,10 @@ def template_draft(territory, choice: str, language: str) -> Draft | None:
     """The subject and text of template `choice` (a value of template_choices) in `language`, or in the other
     language when the template has no version in it; None for an unknown choice."""
     if choice.startswith(TEMPLATE_PREFIX):
-        versions = {t.language: t for t in EmailTemplate.objects.filter(territory=territory, name=choice[len(TEMPLATE_PREFIX) :])}
+        versions = {
+            t.language: t
+            for t in EmailTemplate.objects.filter(territory=territory, name=choice[len(TEMPLATE_PREFIX) :])
+        }
         found = versions.get(language) or next(iter(versions.values()), None)
         if found is None:
             return None
@@ -185,7 +189,7 @@ def sender_address(writer, territory) -> str:
     """From our own address (so that the mail is not taken for a forgery), with the writer's name on it."""
     _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     name = f"{writer.full_name} · {territory.name}" if writer else territory.name
-    return formataddr((name, address))
+    return str(Address(display_name=name, addr_spec=address))
 
 
 def attachment_files(sent: SentEmail) -> list[tuple[str, bytes, str]]:
@@ -240,7 +244,9 @@ def deliver(sent_email_id: int) -> bool:
         build_message(sent).send()
     except (OSError, LookupError, ValueError) as error:  # the mail server, the storage, a document gone
         logger.warning("Email %s to household %s not sent: %s", sent.pk, household.pk, error)
-        SentEmail.objects.filter(pk=sent.pk).update(status=SentEmail.Status.FAILED, sent_at=None, error=str(error)[:300])
+        SentEmail.objects.filter(pk=sent.pk).update(
+            status=SentEmail.Status.FAILED, sent_at=None, error=str(error)[:300]
+        )
         log_action(sent.sent_by, "correspondence.email_failed", household, {"sent_email": sent.pk})
         return False
     SentEmail.objects.filter(pk=sent.pk).update(status=SentEmail.Status.SENT)
