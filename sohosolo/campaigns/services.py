@@ -192,7 +192,7 @@ def unsubscribe(recipient: CampaignRecipient) -> bool:
         )
         if recipient.household_id:
             household = Household.objects.get(pk=recipient.household_id)
-            if withdraw_consent(household, Consent.Purpose.NEWS, actor=None, by_household=False):
+            if withdraw_consent(household, Consent.Purpose.NEWS, actor=None, where="unsubscribe"):
                 log_action(None, "campaign.unsubscribed", household, {"campaign": campaign.pk, "link": True})
         elif recipient.email:
             _unsub, created = Unsubscribe.objects.get_or_create(

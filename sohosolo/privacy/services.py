@@ -13,6 +13,7 @@ from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tasks_db.models import DBTaskResult
 
 from sohosolo.audit.log import log_action
@@ -315,8 +316,16 @@ def anonymise_history(households, reason: str = "retention") -> int:
     return len(ids)
 
 
-def withdraw_consent(household, purpose: str, actor=None, by_household: bool = True) -> bool:
-    """End the consent in force for `purpose`; False if there was none. Logged and shown in the timeline."""
+# Where a household withdrew a consent itself, worded in the timeline.
+WITHDRAWN_WHERE = {
+    "space": gettext_lazy("(by the household, in its personal space)"),
+    "unsubscribe": gettext_lazy("(by the household, with the unsubscribe link of a newsletter)"),
+}
+
+
+def withdraw_consent(household, purpose: str, actor=None, by_household: bool = True, where: str = "space") -> bool:
+    """End the consent in force for `purpose`; False if there was none. Logged and shown in the timeline. A household
+    withdrawing it itself did so `where` (WITHDRAWN_WHERE)."""
 
     ended = household.consents.in_force().filter(purpose=purpose).update(withdrawn_at=timezone.now())
     if not ended:
@@ -325,10 +334,15 @@ def withdraw_consent(household, purpose: str, actor=None, by_household: bool = T
     household.record(
         Interaction.Kind.PRIVACY,
         _("Consent withdrawn: %(purpose)s.") % {"purpose": label}
-        + (" " + _("(by the household, in its personal space)") if by_household else ""),
+        + (" " + str(WITHDRAWN_WHERE[where]) if by_household else ""),
         author=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    log_action(actor, "prospect.consent_withdrawn", household, {"purpose": purpose, "by_household": by_household})
+    log_action(
+        actor,
+        "prospect.consent_withdrawn",
+        household,
+        {"purpose": purpose, "by_household": by_household, "where": where if by_household else ""},
+    )
     return True
 
 
