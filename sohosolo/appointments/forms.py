@@ -17,11 +17,13 @@ class AppointmentForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d"))
     time = forms.TimeField(label=_("Time (Paris)"), widget=forms.TimeInput({"type": "time"}, format="%H:%M"))
     duration = forms.TypedChoiceField(label=_("Duration"), choices=DURATIONS, coerce=int, initial=60)
-    place = forms.CharField(
-        label=_("Place"), max_length=300, required=False, help_text=_("An address, or “by phone”.")
-    )
+    place = forms.CharField(label=_("Place"), max_length=300, required=False, help_text=_("An address, or “by phone”."))
     video_url = forms.URLField(
-        label=_("Video link"), max_length=500, required=False, assume_scheme="https", help_text=_("Or a place, or both.")
+        label=_("Video link"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_("Or a place, or both."),
     )
     assignee = forms.ModelChoiceField(label=_("Advisor"), queryset=None, empty_label=None)
     send_invitation = forms.BooleanField(

@@ -13,6 +13,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sohosolo.events.models import new_token
 from sohosolo.prospects.models import FollowUp, in_work
@@ -49,12 +50,10 @@ class AppointmentQuerySet(models.QuerySet):
 
 class Appointment(models.Model):
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("Scheduled")
-        CANCELLED = "cancelled", _("Cancelled")
+        SCHEDULED = "scheduled", pgettext_lazy("an appointment", "Scheduled")
+        CANCELLED = "cancelled", pgettext_lazy("an appointment", "Cancelled")
 
-    follow_up = models.OneToOneField(
-        FollowUp, models.CASCADE, related_name="appointment", verbose_name=_("follow-up")
-    )
+    follow_up = models.OneToOneField(FollowUp, models.CASCADE, related_name="appointment", verbose_name=_("follow-up"))
     starts_at = models.DateTimeField(_("starts at"), db_index=True)
     duration = models.PositiveSmallIntegerField(_("duration"), choices=DURATIONS, default=60)
     place = models.CharField(_("place"), max_length=300, blank=True)
