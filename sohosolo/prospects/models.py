@@ -565,6 +565,21 @@ class FileNews(models.Model):
         return f"{label}: {detail}" if detail else label
 
 
+class SentForm(models.Model):
+    """A public form already sent: its signed start token may be used once, so that a double click, a reload after
+    sending or a replayed request files one application, not two."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    sent_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("form sent")
+        verbose_name_plural = _("forms sent")
+
+    def __str__(self) -> str:
+        return self.token_hash[:12]
+
+
 def import_path(instance: ImportJob, filename: str) -> str:
     return f"imports/{instance.territory.code}/{filename}"
 
