@@ -570,6 +570,7 @@ class SentForm(models.Model):
     sending or a replayed request files one application, not two."""
 
     token_hash = models.CharField(max_length=64, unique=True)
+    answers_hash = models.CharField(max_length=64, blank=True)
     sent_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Q
 from django.tasks import task
 from django.utils import timezone
@@ -26,6 +27,7 @@ from sohosolo.prospects.models import (
     Household,
     Interaction,
     Person,
+    SentForm,
     Stage,
     in_work,
 )
@@ -290,6 +292,45 @@ def advisors_round_robin(territory: Territory):
     return advisors.first()
 
 
+class FormAlreadySent(Exception):
+    """The form's start token came with other answers before: this copy of the form was sent already."""
+
+
+def claim_form(token: str, answers: str) -> bool:
+    """Record that the form started with `token` is sent with `answers`: True the first time; False when the same
+    answers came already (a double click, a reload: nothing to do again). Raises FormAlreadySent when the token came
+    with other answers (a replay). Run inside the transaction that files the application: a simultaneous second
+    request waits on the unique token until the first commits, then sees it."""
+    token_hash = hashlib.sha256(token.encode()).hexdigest()
+    answers_hash = hashlib.sha256(answers.encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            SentForm.objects.create(token_hash=token_hash, answers_hash=answers_hash)
+    except IntegrityError:
+        earlier = SentForm.objects.filter(token_hash=token_hash).values_list("answers_hash", flat=True).first()
+        if earlier != answers_hash:
+            raise FormAlreadySent from None
+        return False
+    return True
+
+
+def lock_identity(territory: Territory, contact: PersonData, town: str = "") -> None:
+    """Until the transaction ends, hold one lock per way of recognising this person in `territory` (email, phone,
+    names and town), taken in a fixed order: two applications of one person at the same moment are filed one after
+    the other, so the second finds the first (PostgreSQL advisory locks; SQLite serialises writing transactions)."""
+    if connection.vendor != "postgresql":
+        return
+    keys = {
+        f"email:{contact.email.strip().lower()}" if contact.email.strip() else "",
+        f"phone:{phone_key(contact.phone)}" if phone_key(contact.phone) else "",
+        f"name:{name_key(contact.first_name + ' ' + contact.last_name)}:{name_key(town)}" if town.strip() else "",
+    }
+    with connection.cursor() as cursor:
+        for key in sorted(k for k in keys if k):
+            digest = hashlib.blake2b(f"sohosolo:{territory.pk}:{key}".encode(), digest_size=8).digest()
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+
+
 def submit_application(
     territory: Territory,
     contact: PersonData,
@@ -298,12 +339,19 @@ def submit_application(
     villages,
     consents: dict[str, bool],
     language: str,
-) -> Household:
+    form_token: str = "",
+    answers: str = "",
+) -> Household | None:
     """An application sent from the public form: filed (or attached to the file it matches), a new file given to
-    the advisor whose turn it is, and the acknowledgment sent in the applicant's language."""
-    result = receive_application(
-        territory, contact, members, details, villages, consents, language, source_label="application form"
-    )
+    the advisor whose turn it is, and the acknowledgment sent in the applicant's language. The same form sent twice
+    (`form_token`, its `answers`) is filed once: None the second time (see claim_form)."""
+    with transaction.atomic():
+        if form_token and not claim_form(form_token, answers):
+            return None
+        lock_identity(territory, contact, details.get("current_town", ""))
+        result = receive_application(
+            territory, contact, members, details, villages, consents, language, source_label="application form"
+        )
     if result.is_new:
         assign_in_turn(territory, result.household)
     acknowledge(territory, contact, consents, language)
@@ -324,7 +372,8 @@ def assign_in_turn(territory: Territory, household: Household) -> None:
     """Give a new application to the territory's advisor whose turn it is. One assignment at a time per territory
     (its row is the lock): two applications sent at the same moment go to two advisors, never both to one."""
     with transaction.atomic():
-        Territory.objects.select_for_update().filter(pk=territory.pk).first()
+        # FOR NO KEY UPDATE: files being created meanwhile (their key share on the territory) never wait on it.
+        Territory.objects.select_for_update(no_key=True).filter(pk=territory.pk).first()
         advisor = advisors_round_robin(territory)
         if advisor is not None:
             Household.objects.filter(pk=household.pk).update(advisor=advisor)

@@ -50,6 +50,7 @@ from sohosolo.prospects.models import (
 )
 from sohosolo.prospects.services import (
     MERGEABLE_FIELDS,
+    FormAlreadySent,
     PersonData,
     acknowledge,
     change_stage,
@@ -89,15 +90,21 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         if too_many_applications(request):
             form.add_error(None, _("Several applications were just sent from your connection. Try again in an hour."))
         else:
-            household = send_application(territory, form)
-            request.session["applied"] = household.pk
-            return redirect("prospects:applied", code=territory.code)
+            try:
+                household = send_application(territory, form, request.POST)
+            except FormAlreadySent:
+                form.add_error(None, _("This form was sent already. To send another project, reload the page first."))
+            else:
+                if household is not None:  # None: the same answers again (a double click), filed the first time
+                    request.session["applied"] = household.pk
+                return redirect("prospects:applied", code=territory.code)
     status = 400 if form.errors else 200
     return render(request, "prospects/apply.html", {"form": form, "territory": territory}, status=status)
 
 
-def send_application(territory: Territory, form: ApplicationForm) -> Household:
-    """The form's answers as the service takes them: the main contact, the other members, the project."""
+def send_application(territory: Territory, form: ApplicationForm, sent) -> Household | None:
+    """The form's answers as the service takes them: the main contact, the other members, the project. `sent`: the
+    request's data, whose answers tell a double click from another application on the same copy of the form."""
     data = form.cleaned_data
     year = timezone.localdate().year
     members = []
@@ -109,7 +116,11 @@ def send_application(territory: Territory, form: ApplicationForm) -> Household:
         first_name=data["first_name"], last_name=data["last_name"], email=data["email"], phone=data["phone"]
     )
     details = {field: data[field] for field in form.Meta.fields if data.get(field) not in (None, "")}
-    return submit_application(territory, contact, members, details, data["villages"], form.consents(), data["language"])
+    answers = "&".join(f"{key}={sent.getlist(key)}" for key in sorted(sent) if key != "csrfmiddlewaretoken")
+    return submit_application(
+        territory, contact, members, details, data["villages"], form.consents(), data["language"],
+        form_token=sent.get("started", ""), answers=answers,
+    )  # fmt: skip
 
 
 @require_GET
