@@ -270,6 +270,8 @@ class Household(models.Model):
     )
     search_text = models.TextField(editable=False, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised on"), null=True, blank=True)
+    # Raised by each save of the edit form: a form opened on an older version is refused instead of overwriting.
+    version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
