@@ -51,6 +51,7 @@ def edit_data(w) -> dict:
     return {
         "current_town": "Ailleurs",
         "language": "fr",
+        "version": 0,
         "notes": "Piraté",
         "members-TOTAL_FORMS": 1,
         "members-INITIAL_FORMS": 1,

@@ -70,6 +70,7 @@ def test_the_team_corrects_the_members_and_the_change_is_logged(world, client_fo
         "members-1-kind": "child",
         "members-1-birth_year": "2019",
         "language": "fr",
+        "version": "0",
     }
     client = client_for("advisor_a")
     assert client.post(reverse("prospects:edit", args=["gers", household.pk]), data).status_code == 302

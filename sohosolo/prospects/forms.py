@@ -380,7 +380,9 @@ class SettleForm(forms.Form):
 
 
 class HouseholdEditForm(forms.ModelForm):
-    """What the team edits on the file itself."""
+    """What the team edits on the file itself. `version` is the file's version the form was opened on."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     class Meta:
         model = Household
@@ -394,7 +396,9 @@ class HouseholdEditForm(forms.ModelForm):
         }
 
     def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("initial", {})
         super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
         territory = self.instance.territory
         self.fields["villages_of_interest"].queryset = territory.villages.order_by("name")
         self.fields["tags"].queryset = Tag.objects.filter(territory=territory)

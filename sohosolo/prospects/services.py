@@ -152,8 +152,11 @@ def receive_application(
 
 
 @transaction.atomic
+@transaction.atomic
 def change_stage(household: Household, stage: str, reason: str, actor) -> None:
-    before = household.stage
+    """Move the file to `stage`. The file's row is locked and its stage read again first: of two changes at the same
+    moment the second waits, and the history's "from" is the stage the file really had."""
+    before = Household.objects.select_for_update().values_list("stage", flat=True).get(pk=household.pk)
     household.stage = stage
     household.stage_reason = reason if stage in (Stage.ON_HOLD, Stage.DROPPED) else ""
     household.last_contact_on = timezone.localdate()

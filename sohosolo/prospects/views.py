@@ -5,9 +5,10 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -487,20 +488,70 @@ def edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     household = get_household_or_404(request, code, pk)
     form = HouseholdEditForm(request.POST or None, instance=household)
     members = MembersFormSet(request.POST or None, instance=household, prefix="members")
+    their_change = None
     if request.method == "POST" and form.is_valid() and members.is_valid():
+        opened_on = form.cleaned_data["version"]
         with transaction.atomic():
-            form.save()
-            members.save()
-        household.refresh_search_text()
-        changes = {field: str(form.cleaned_data[field]) for field in form.changed_data}
-        changes |= {f"member {f.instance.pk}": f.changed_data for f in members.forms if f.has_changed()}
-        if changes:
-            log_action(request.user, "prospect.changed", household, changes)
-        messages.success(request, _("The file is saved."))
-        return redirect(household.get_absolute_url())
-    context = {"form": form, "members": members, "household": household, "territory": household.territory}
+            # Compare and set: only a form opened on the current version saves; the version moves on at once, so
+            # of two advisors saving together one wins and the other is told.
+            saved = Household.objects.filter(pk=household.pk, version=opened_on).update(version=F("version") + 1)
+            if saved:
+                household.version = opened_on + 1
+                form.save()
+                members.save()
+        if saved:
+            household.refresh_search_text()
+            changes = {field: str(form.cleaned_data[field]) for field in form.changed_data if field != "version"}
+            changes |= {f"member {f.instance.pk}": f.changed_data for f in members.forms if f.has_changed()}
+            if changes:
+                log_action(request.user, "prospect.changed", household, changes)
+            messages.success(request, _("The file is saved."))
+            return redirect(household.get_absolute_url())
+        their_change = stale_save(form, household)
+    context = {
+        "form": form,
+        "members": members,
+        "household": household,
+        "territory": household.territory,
+        "their_change": their_change,
+    }
     bad = form.errors or any(members.errors) or members.non_form_errors()
-    return render(request, "prospects/prospect_edit.html", context, status=400 if bad else 200)
+    status = 409 if their_change is not None else 400 if bad else 200
+    return render(request, "prospects/prospect_edit.html", context, status=status)
+
+
+def stale_save(form: HouseholdEditForm, household: Household):
+    """The form was opened before someone else saved the file: say who and when, show what they changed, and let
+    this form (its answers kept) be saved again over the current version. Returns their change: (label, value)."""
+    current = Household.objects.only("version").get(pk=household.pk)
+    form.data = form.data.copy()
+    form.data["version"] = current.version
+    theirs = (
+        ActionLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(Household),
+            object_id=str(household.pk),
+            action="prospect.changed",
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if theirs is None:
+        form.add_error(None, _("This file was changed meanwhile: review your answers and save again."))
+    else:
+        form.add_error(
+            None,
+            _("This file was changed by %(name)s at %(time)s: review their change below and save again.")
+            % {
+                "name": theirs.actor.full_name if theirs.actor else _("the platform"),
+                "time": timezone.localtime(theirs.created_at).strftime("%H:%M"),
+            },
+        )
+    lines = []
+    for field, value in (theirs.data if theirs is not None else {}).items():
+        label = form.fields[field].label if field in form.fields else _("a household member")
+        lines.append((label, value if field in form.fields else ", ".join(map(str, value or []))))
+    return lines
 
 
 @staff_required
