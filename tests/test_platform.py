@@ -95,6 +95,37 @@ def test_healthz_answers_200_when_the_database_answers(db):
     assert response["Cache-Control"].startswith("max-age=0")
 
 
+def test_healthz_answers_a_load_balancer_probing_by_ip_or_without_host(db, settings):
+    settings.ALLOWED_HOSTS = ["sohosolo.example.fr"]
+    assert Client().get("/healthz", HTTP_HOST="10.0.0.5:8000").status_code == 200
+    assert Client(SERVER_NAME="0.0.0.0").get("/healthz").status_code == 200  # no Host header at all
+    # The pages themselves still refuse a host that is not theirs.
+    assert Client().get("/", HTTP_HOST="10.0.0.5:8000").status_code == 400
+
+
+def test_public_media_are_served_in_production_only_when_asked(db, settings, tmp_path):
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import sohosolo.urls
+
+    (tmp_path / "villages").mkdir()
+    (tmp_path / "villages" / "photo.jpg").write_bytes(b"\xff\xd8\xff photo")
+    settings.MEDIA_ROOT = tmp_path
+    try:
+        for serve_media, expected in ((False, 404), (True, 200)):
+            settings.SERVE_MEDIA = serve_media
+            importlib.reload(sohosolo.urls)
+            clear_url_caches()
+            assert Client().get("/media/villages/photo.jpg").status_code == expected
+        assert Client().get("/media/../private/report.xlsx").status_code in (400, 404)
+    finally:
+        settings.SERVE_MEDIA = False
+        importlib.reload(sohosolo.urls)
+        clear_url_caches()
+
+
 def test_healthz_answers_503_when_the_database_does_not(db):
     with mock.patch("django.db.backends.utils.CursorWrapper.execute", side_effect=OperationalError("down")):
         response = Client().get("/healthz")
