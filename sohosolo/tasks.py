@@ -46,6 +46,17 @@ def clear_expired_sessions() -> None:
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
 
 
+@task()
+def forget_spent_counters() -> int:
+    """The throttles' counters of windows long past, and the start tokens of forms too old to be sent again."""
+    from sohosolo.accounts.throttle import forget_old_counters
+    from sohosolo.prospects.forms import MAX_FORM_AGE
+    from sohosolo.prospects.models import SentForm
+
+    deadline = timezone.now() - timedelta(seconds=2 * MAX_FORM_AGE)
+    return forget_old_counters() + SentForm.objects.filter(sent_at__lt=deadline).delete()[0]
+
+
 @dataclass(frozen=True)
 class PeriodicJob:
     name: str
@@ -57,6 +68,7 @@ class PeriodicJob:
 PERIODIC_JOBS = [
     PeriodicJob("prune_task_results", timedelta(hours=24), prune_task_results),
     PeriodicJob("clear_expired_sessions", timedelta(hours=24), clear_expired_sessions),
+    PeriodicJob("forget_spent_counters", timedelta(hours=24), forget_spent_counters),
     PeriodicJob("clean_up_imports", timedelta(hours=1), clean_up_imports),
     PeriodicJob("send_event_reminders", timedelta(minutes=15), send_event_reminders),
     PeriodicJob("generate_event_occurrences", timedelta(hours=24), generate_event_occurrences),

@@ -64,6 +64,7 @@ POST: dict = {
         {
             "name": "Territoire pirate",
             "info_meeting_interval_days": 7,
+            "applications_per_hour": 5,
             "retention_years": 1,
             "goals-TOTAL_FORMS": 0,
             "goals-INITIAL_FORMS": 0,

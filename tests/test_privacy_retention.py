@@ -212,7 +212,7 @@ def test_manager_sets_the_retention_period_of_their_territory(world):
     from sohosolo.territory.forms import TerritorySettingsForm
 
     territory = world.territory_a
-    data = {"name": territory.name, "info_meeting_interval_days": 15, "retention_years": 5}
+    data = {"name": territory.name, "info_meeting_interval_days": 15, "retention_years": 5, "applications_per_hour": 5}
     form = TerritorySettingsForm(data, instance=territory)
     assert form.is_valid(), form.errors
     form.save()

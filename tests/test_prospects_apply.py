@@ -94,3 +94,55 @@ def test_two_applications_at_the_same_moment_go_to_two_advisors(world, monkeypat
         thread.join(10)
     advisors = Household.objects.filter(pk__in=[h.pk for h in households]).values_list("advisor_id", flat=True)
     assert sorted(advisors) == sorted([world.users["advisor_a"].pk, second.pk])
+
+
+def test_the_limit_holds_across_app_server_processes(world):
+    """The counters are in the database: another process (here, an emptied cache) sees the same count."""
+    from django.core.cache import cache
+
+    client = Client(REMOTE_ADDR="198.51.100.21")
+    for i in range(5):
+        cache.clear()
+        assert apply(client, email=f"q{i}@example.fr", phone="", last_name=f"Other{i}").status_code == 302
+    cache.clear()
+    assert apply(client, email="q6@example.fr", phone="", last_name="Other6").status_code == 400
+
+
+def test_each_territory_sets_its_own_limit_and_staff_are_never_limited(world, client_for):
+    territory = world.territory_a
+    territory.applications_per_hour = 8
+    territory.save()
+    client = Client(REMOTE_ADDR="198.51.100.22")
+    results = [apply(client, email=f"f{i}@example.fr", phone="", last_name=f"Fair{i}").status_code for i in range(9)]
+    assert results == [302] * 8 + [400]
+    staff = client_for("advisor_a")
+    for i in range(12):
+        assert apply(staff, email=f"s{i}@example.fr", phone="", last_name=f"Stand{i}").status_code == 302
+    territory.applications_per_hour = 0  # no limit
+    territory.save()
+    assert apply(client, email="late@example.fr", phone="", last_name="Late").status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_applications_from_one_address_stop_at_the_limit(world):
+    import threading
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite runs one writing transaction at a time: the count cannot be overtaken there")
+    start = threading.Barrier(8)
+    codes = []
+
+    def send(i):
+        start.wait()
+        try:
+            codes.append(apply(Client(REMOTE_ADDR="198.51.100.23"), email=f"t{i}@example.fr", phone="",
+                               last_name=f"Together{i}").status_code)  # fmt: skip
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(codes) == [302] * 5 + [400] * 3

@@ -95,3 +95,22 @@ def test_one_person_applying_from_two_tabs_at_once_gets_one_file_flagged(world, 
     assert [getattr(r, "status_code", r) for r in results] == [302, 302]
     household = Household.objects.get()
     assert household.possible_duplicate and household.interactions.filter(kind="application").count() == 2
+
+
+def test_spent_counters_and_old_form_tokens_are_forgotten(world):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from sohosolo.accounts.models import RateCounter
+    from sohosolo.prospects.models import SentForm
+    from sohosolo.tasks import forget_spent_counters
+
+    post(Client(), application())
+    assert SentForm.objects.count() == 1 and RateCounter.objects.count() == 1
+    with time_machine.travel(timezone.now() + timedelta(days=1)):
+        assert forget_spent_counters.call() == 0  # a day later, a reload of the same form must still be recognised
+    with time_machine.travel(timezone.now() + timedelta(days=3)):
+        assert forget_spent_counters.call() == 2
+    assert not SentForm.objects.exists() and not RateCounter.objects.exists()

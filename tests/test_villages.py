@@ -280,6 +280,7 @@ def settings_data(**changes) -> dict:
         "brand_name": "Soho Solo Gers — Vivre et travailler à la campagne",
         "main_town": "32233",  # Marciac becomes the main town
         "info_meeting_interval_days": "14",
+        "applications_per_hour": "5",
         "email": "contact@gers.example.fr",
         "phone": "05 62 00 00 00",
         "address": "1 place Jean-David, 32000 Auch",

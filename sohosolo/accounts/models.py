@@ -271,3 +271,21 @@ class Invitation(models.Model):
     @property
     def is_expired(self) -> bool:
         return timezone.now() >= self.expires_at
+
+
+class RateCounter(models.Model):
+    """How many times something happened for one key (a hashed address, an email) in one fixed window of time: the
+    throttles' counters (sohosolo.accounts.throttle), in the database so that every app server process and host
+    shares them, whatever the cache."""
+
+    name = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    window = models.BigIntegerField()  # the window's start, in seconds since 1970
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "key", "window"], name="ratecounter_once_per_window")]
+        indexes = [models.Index(fields=["window"], name="ratecounter_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.count}"

@@ -27,7 +27,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sohosolo.lib.throttle import Throttle
+from sohosolo.accounts.throttle import Throttle
 
 # Session keys (timestamps are seconds since the epoch).
 SIGNED_IN_AT = "_signed_in_at"  # the password was given: the session ends SESSION_MAX_HOURS later

@@ -19,10 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from sohosolo.accounts.models import RoleKind
 from sohosolo.accounts.scopes import get_territory_or_404, scope_required, staff_required
 from sohosolo.accounts.services import invite
+from sohosolo.accounts.throttle import Throttle
 from sohosolo.audit.log import log_action
 from sohosolo.lib.addresses import client_address
 from sohosolo.lib.emails import send_email_to_user
-from sohosolo.lib.throttle import Throttle
 from sohosolo.network import services
 from sohosolo.network.forms import (
     CheckInForm,

@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sohosolo.accounts.throttle import Throttle
 from sohosolo.audit.log import log_action
 from sohosolo.lib.addresses import client_address
-from sohosolo.lib.throttle import Throttle
 from sohosolo.privacy import tasks as privacy_tasks
 from sohosolo.privacy.consents import WORDINGS
 from sohosolo.privacy.forms import LinkRequestForm, ProjectForm, SpaceRequestForm

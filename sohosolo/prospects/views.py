@@ -20,11 +20,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from sohosolo.accounts.scopes import get_territory_or_404, staff_required
 from sohosolo.accounts.security import recent_authentication_required, safe_next
+from sohosolo.accounts.throttle import Throttle
 from sohosolo.audit.log import log_action
 from sohosolo.audit.models import ActionLog
 from sohosolo.lib.addresses import client_address
 from sohosolo.lib.exports import csv_response, xlsx_response
-from sohosolo.lib.throttle import Throttle
 from sohosolo.prospects.access import get_household_or_404, log_read
 from sohosolo.prospects.forms import (
     NEED_FIELDS,
@@ -64,7 +64,6 @@ from sohosolo.prospects.services import (
 from sohosolo.territory.models import Territory
 
 PAGE_SIZE = 25
-APPLICATIONS_PER_ADDRESS_PER_HOUR = 5
 
 
 # --- The public application form ----------------------------------------------------------------------------------
@@ -78,9 +77,13 @@ def apply_choose(request: HttpRequest) -> HttpResponse:
     return render(request, "prospects/apply_choose.html", {"territories": territories})
 
 
-def too_many_applications(request: HttpRequest) -> bool:
-    """At most a few an hour from one address: enough for a family, too few for a robot."""
-    return Throttle("applications", APPLICATIONS_PER_ADDRESS_PER_HOUR, 3600).over(client_address(request))
+def too_many_applications(request: HttpRequest, territory: Territory) -> bool:
+    """At most a few an hour from one address (the territory's setting): enough for a family, too few for a robot.
+    The territory's signed-in staff (a fair's tablet, the desk) are never limited."""
+    user = request.user
+    if user.is_authenticated and (user.scope.is_admin or territory.pk in user.scope.staff_territory_ids):
+        return False
+    return Throttle(f"applications-{territory.pk}", territory.applications_per_hour, 3600).over(client_address(request))
 
 
 @require_http_methods(["GET", "POST"])
@@ -88,7 +91,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     territory = get_object_or_404(Territory, code=code)
     form = ApplicationForm(territory, request.POST or None, initial={"language": request.LANGUAGE_CODE})
     if request.method == "POST" and form.is_valid():
-        if too_many_applications(request):
+        if too_many_applications(request, territory):
             form.add_error(None, _("Several applications were just sent from your connection. Try again in an hour."))
         else:
             try:

@@ -179,6 +179,7 @@ class TerritorySettingsForm(forms.ModelForm):
             "address",
             "website",
             "retention_years",
+            "applications_per_hour",
         ]
 
     def __init__(self, *args, **kwargs) -> None:

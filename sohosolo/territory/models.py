@@ -97,6 +97,15 @@ class Territory(models.Model):
     email = models.EmailField(_("contact email"), blank=True)
     phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     address = models.CharField(_("postal address"), max_length=300, blank=True)
+    applications_per_hour = models.PositiveSmallIntegerField(
+        _("applications accepted per hour from one connection"),
+        default=5,
+        validators=[MaxValueValidator(1000)],
+        help_text=_(
+            "Stops floods from robots. Raise it for a fair's tablet or a partner's office sharing one connection; "
+            "0 means no limit. Signed-in staff are never limited."
+        ),
+    )
     retention_years = models.PositiveSmallIntegerField(
         _("years a prospect's file is kept without activity"),
         default=3,
