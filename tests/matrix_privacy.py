@@ -16,7 +16,13 @@ EXPECTED: dict = {
     "privacy:space_request": (lambda w: [], every(405)),
     **{
         name: (lambda w: [], every(403))
-        for name in ("privacy:space_project", "privacy:space_data", "privacy:space_data_json", "privacy:space_erase")
+        for name in (
+            "privacy:space_project",
+            "privacy:space_documents",
+            "privacy:space_data",
+            "privacy:space_data_json",
+            "privacy:space_erase",
+        )
     },
     "privacy:keep_in_touch": (lambda w: ["forged-token"], every(404)),
     "privacy:notice": (lambda w: [], every(200)),
@@ -60,6 +66,7 @@ SPACE = (
 SPACE_ACTIONS = (
     "privacy:space_close",
     "privacy:space_project",
+    "privacy:space_documents",
     "privacy:space_consent",
     "privacy:space_erase",
     "privacy:space_request",

@@ -299,3 +299,33 @@ def test_the_admin_page_of_a_document_logs_the_read_of_the_household(world, clie
     assert response.status_code == 200
     entry = ActionLog.objects.get(action="prospect.read")
     assert entry.object_id == str(household.pk) and entry.data == {"admin": "documents.document"}
+
+
+def test_the_household_sends_a_document_from_its_personal_space_and_the_advisor_is_told(world, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    from sohosolo.prospects.models import FileNews
+    from tests.privacy_helpers import full_household, open_space
+
+    household = full_household(world)
+    household.advisor = world.users["advisor_a"]
+    household.save()
+    visitor = Client()
+    open_space(visitor)
+    url = reverse("privacy:space_documents")
+    pdf = SimpleUploadedFile("mon-cv.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf")
+    response = visitor.post(url, {"file": pdf, "kind": "cv", "description": "Mon CV à jour"})
+    assert response.status_code == 302
+    document = household.documents.get()
+    assert document.added_by_household and document.uploaded_by is None and not document.shared_with_committee
+    assert "mon-cv.pdf" in visitor.get(url).text
+    news = FileNews.objects.get(household=household, kind="document_added")
+    assert news.advisor == world.users["advisor_a"]
+    # A page disguised as a PDF is refused, nothing kept.
+    fake = SimpleUploadedFile("cv.pdf", b"<html><script>alert(1)</script></html>", "application/pdf")
+    assert visitor.post(url, {"file": fake, "kind": "cv"}).status_code == 400
+    assert household.documents.count() == 1
+    # Without an open space: nothing.
+    assert Client().post(url, {"file": pdf, "kind": "cv"}).status_code == 403

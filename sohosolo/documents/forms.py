@@ -58,3 +58,11 @@ class DocumentForm(forms.ModelForm):
         if commit:
             document.save()
         return document
+
+
+class HouseholdDocumentForm(DocumentForm):
+    """A document the household sends its advisor from its personal space (never shared by itself)."""
+
+    class Meta(DocumentForm.Meta):
+        fields = ["file", "kind", "description"]
+        labels = {"kind": _("What it is"), "description": _("A word for your advisor (optional)")}

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sohosolo.accounts.throttle import Throttle
 from sohosolo.audit.log import log_action
+from sohosolo.documents.forms import HouseholdDocumentForm
 from sohosolo.lib.addresses import client_address
 from sohosolo.privacy import tasks as privacy_tasks
 from sohosolo.privacy.consents import WORDINGS
@@ -34,7 +35,8 @@ from sohosolo.privacy.services import (
     update_project_from_space,
     withdraw_consent,
 )
-from sohosolo.prospects.models import Household, Person, in_work
+from sohosolo.prospects.models import FileNews, Household, Person, in_work
+from sohosolo.prospects.services import tell_advisor
 from sohosolo.territory.models import Territory
 
 SESSION_KEY = "personal_space"
@@ -194,6 +196,32 @@ def space_project(request: HttpRequest, household: Household) -> HttpResponse:
         {"form": form, "household": household},
         status=400 if form.errors else 200,
     )
+
+
+DOCUMENTS_PER_HOUSEHOLD_PER_DAY = 20
+
+
+@space_required
+@require_http_methods(["GET", "POST"])
+def space_documents(request: HttpRequest, household: Household) -> HttpResponse:
+    """The household sends its advisor a document (a CV, a business plan…): checked like the team's uploads, kept
+    on the file, and the advisor is told in "My day"."""
+    form = HouseholdDocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        if Throttle("space-documents", DOCUMENTS_PER_HOUSEHOLD_PER_DAY, 86400).over(str(household.pk)):
+            form.add_error(None, _("You sent many documents today: send the next ones tomorrow."))
+        else:
+            with transaction.atomic():
+                document = form.save(commit=False)
+                document.household, document.added_by_household = household, True
+                document.save()
+                log_action(None, "document.added_by_household", household, {"document": document.pk})
+                tell_advisor(household, FileNews.Kind.DOCUMENT_ADDED, detail=document.original_name)
+            messages.success(request, _("Your document is on your file: your advisor will see it."))
+            return redirect("privacy:space_documents")
+    sent = household.documents.filter(added_by_household=True).order_by("-uploaded_at")[:50]
+    context = {"form": form, "household": household, "sent": sent}
+    return render(request, "privacy/space_documents.html", context, status=400 if form.errors else 200)
 
 
 @space_required

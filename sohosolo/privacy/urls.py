@@ -13,6 +13,7 @@ urlpatterns = [
     path("mon-espace/fermer/", space_views.space_close, name="space_close"),
     path("mon-espace/projet/", space_views.space_project, name="space_project"),
     path("mon-espace/mes-donnees/", space_views.space_data, name="space_data"),
+    path("mon-espace/documents/", space_views.space_documents, name="space_documents"),
     path("mon-espace/mes-donnees.json", space_views.space_data, {"fmt": "json"}, name="space_data_json"),
     path("mon-espace/consentements/", space_views.space_consent, name="space_consent"),
     path("mon-espace/suppression/", space_views.space_erase, name="space_erase"),
