@@ -209,6 +209,10 @@ TASKS = {
 }
 # Periodic jobs run by `manage.py runperiodic`: finished task results older than this are pruned.
 TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 14)
+# Periodic backups (sohosolo.backups, docs/backup.md): a daily backup into BACKUP_DIR when set, the newest BACKUP_KEEP
+# kept.
+BACKUP_DIR = env("BACKUP_DIR", "")
+BACKUP_KEEP = env_int("BACKUP_KEEP", 7)
 
 # Privacy (sohosolo.privacy): who answers for personal data, and how long things are kept.
 DPO_NAME = env("DPO_NAME", "Délégué à la protection des données, CCI du Gers")

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.tasks import Task, task
 from django.utils import timezone
 
+from sohosolo.backups import backup_database
 from sohosolo.committees.tasks import remind_welcome_actions
 from sohosolo.events.tasks import generate_event_occurrences, send_event_reminders
 from sohosolo.housing.tasks import remind_stale_offers
@@ -69,6 +70,7 @@ PERIODIC_JOBS = [
     PeriodicJob("prune_task_results", timedelta(hours=24), prune_task_results),
     PeriodicJob("clear_expired_sessions", timedelta(hours=24), clear_expired_sessions),
     PeriodicJob("forget_spent_counters", timedelta(hours=24), forget_spent_counters),
+    PeriodicJob("backup_database", timedelta(hours=24), backup_database),
     PeriodicJob("clean_up_imports", timedelta(hours=1), clean_up_imports),
     PeriodicJob("send_event_reminders", timedelta(minutes=15), send_event_reminders),
     PeriodicJob("generate_event_occurrences", timedelta(hours=24), generate_event_occurrences),

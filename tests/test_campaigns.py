@@ -224,7 +224,7 @@ def test_a_saved_view_whose_filters_are_no_longer_valid_sends_nothing(
     saved_view.query = "stage=new&first_contact_from=not-a-date"
     saved_view.save()
     campaign = make_campaign(world, saved_view)
-    assert "no longer valid" in client_for("advisor_a").get(f"{LIST}{campaign.pk}/").content.decode()
+    assert "no longer valid" in client_for("advisor_a").get(f"/en{LIST}{campaign.pk}/").content.decode()
     send(client_for("advisor_a"), campaign, django_capture_on_commit_callbacks)
     assert not mail.outbox
     assert Campaign.objects.get().status == "draft"

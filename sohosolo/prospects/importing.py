@@ -1,7 +1,12 @@
 """Import of the programme's existing spreadsheets (CSV or XLSX) into prospects, history included.
 
 Two passes: every row is read, checked and matched against the territory's households first; only then is anything
-written, in one transaction, so that "all or nothing" never leaves a half-imported file. Duplicates follow the rules
+written. The new households are written in short transactions of WRITE_BATCH rows, so that on SQLite (one writer at a
+time) the applications and the team's saves sent meanwhile wait for one batch, never for the whole file; the changes
+to households already there and the import's log entry come last, in one transaction. Every entry an import writes
+names its run (`data.import.run`): when a batch fails, the batches already written are deleted again (nothing is
+half-applied, whatever the mode), and a run interrupted by a crash is undone when it starts again (`run`), or by the
+hourly clean-up, so that running it again writes each row once. Duplicates follow the rules
 of `services.find_duplicate` (same email, same normalised phone, or same names and town), but on keys held in memory:
 one query per row would make a 10,000-row file take minutes.
 
@@ -18,6 +23,7 @@ import hashlib
 import html
 import io
 import json
+import logging
 import re
 import zipfile
 from collections import Counter
@@ -26,7 +32,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
+from time import sleep
 from typing import IO, Any, NamedTuple
+from uuid import uuid4
 
 import nh3
 from django.conf import settings
@@ -40,6 +48,7 @@ from django.utils.translation import gettext_lazy
 
 from sohosolo.accounts.models import STAFF_ROLES, Role
 from sohosolo.audit.log import log_action
+from sohosolo.audit.models import ActionLog
 from sohosolo.lib.exports import FORMULA_STARTS, csv_text, xlsx_content
 from sohosolo.lib.text import fold, name_key, phone_key
 from sohosolo.prospects import import_values as vocabulary
@@ -57,10 +66,19 @@ from sohosolo.territory.models import Commune, Territory
 
 BATCH_SIZE = 500
 PROGRESS_EVERY = 500
+# New households written per transaction: the other writers of a SQLite database wait for one batch at most.
+WRITE_BATCH = 250
+# Seconds between two write transactions on SQLite: a writer waiting for the lock polls it every 100 ms at most
+# (SQLite's busy handler), so a shorter pause would let the import take the lock again before anybody else.
+WRITE_PAUSE = 0.1
 
 
 class ImportFileError(ValueError):
     """The file as a whole cannot be imported (unreadable, no usable column, bad mapping)."""
+
+
+class ImportCancelled(RuntimeError):
+    """The import was given up while it wrote (its job was marked failed meanwhile): what it wrote is undone."""
 
 
 class Mode(StrEnum):
@@ -1049,6 +1067,8 @@ def import_prospects(
     dry_run: bool = False,
     actor=None,
     progress: Callable[[int, int], None] | None = None,
+    run: str = "",
+    still_wanted: Callable[[], bool] | None = None,
 ) -> ImportReport:
     """Import a CSV or XLSX file of prospects into `territory` and say what was done.
 
@@ -1059,8 +1079,16 @@ def import_prospects(
 
     "all_or_nothing" writes nothing when any row is rejected; "valid_only" imports the good rows. A dry run checks and
     counts, and writes nothing. `progress(done, total)` is called every 500 rows and at the end.
+
+    `run` names this import's writes (an ImportJob's is `job_run(job.pk)`): what an earlier, interrupted run of the
+    same name wrote is deleted first, so that running it again after a crash writes each row once (a run that had
+    finished is recognised: its rows count as already imported). `still_wanted()` is asked before each write
+    transaction; False gives the import up (ImportCancelled), its writes undone.
     Raises ImportFileError when the file itself cannot be imported."""
     mode = Mode(mode)
+    if run and not dry_run and not import_finished(run):
+        undo_import(run, territory)
+    run = run or uuid4().hex
     actor = actor if getattr(actor, "is_authenticated", False) else None
     if not file_name:
         file_name = Path(source).name if isinstance(source, str | Path) else getattr(source, "name", "") or "?"
@@ -1084,8 +1112,8 @@ def import_prospects(
         # Stored texts are in the team's language, whatever the language of the person importing.
         stage_reason = (_("Imported from %(file)s") % {"file": file_name})[:300]
 
-    # Checking only reads: it runs outside the transaction, so that its progress can be seen by others and nobody's
-    # saving waits for it (SQLite has one writer). Writing is one transaction: all of it, or nothing.
+    # Checking only reads: it runs outside any transaction, so that its progress can be seen by others and nobody's
+    # saving waits for it (SQLite has one writer). Writing is in short transactions, undone together on a failure.
     # Keys of the territory's households, then of the file's rows as they are read: key → household.
     known: dict[tuple, int | _NewHousehold] = {}
     people = Person.objects.filter(in_work("household__"), household__territory=territory)
@@ -1211,25 +1239,39 @@ def import_prospects(
 
     writing = created or attached_to_existing or updates
     if not dry_run and (mode == Mode.VALID_ONLY or not report.rejected) and writing:
-        with transaction.atomic():
-            _write(created, attached_to_existing, file_name, actor)
-            _write_updates(updates, file_name, stage_reason, actor)
-            log_action(
-                actor,
-                "prospects.imported",
-                territory,
-                {
-                    "file": file_name,
-                    "mode": str(mode),
-                    "rows": report.rows,
-                    "created": report.created,
-                    "attached": report.attached,
-                    "updated": report.updated,
-                    "already_imported": report.already_imported,
-                    "rejected": len(report.rejected),
-                },
-                territory=territory,
-            )
+
+        def go_on() -> None:
+            if still_wanted is not None and not still_wanted():
+                raise ImportCancelled(run)
+
+        try:
+            _write_new(created, file_name, actor, run, go_on)
+            with transaction.atomic():
+                # Last, and together: the changes to the households already there, and the log entry that says the
+                # run is complete (`import_finished`).
+                go_on()
+                _write_attachments(attached_to_existing, file_name, actor, run)
+                _write_updates(updates, file_name, stage_reason, actor, run)
+                log_action(
+                    actor,
+                    "prospects.imported",
+                    territory,
+                    {
+                        "file": file_name,
+                        "mode": str(mode),
+                        "rows": report.rows,
+                        "created": report.created,
+                        "attached": report.attached,
+                        "updated": report.updated,
+                        "already_imported": report.already_imported,
+                        "rejected": len(report.rejected),
+                        "run": run,
+                    },
+                    territory=territory,
+                )
+        except BaseException:
+            _undo_after_failure(run, territory)
+            raise
         report.written = True
     if progress:
         progress(total, total)
@@ -1252,10 +1294,12 @@ def _values_by_column(
     return by_field
 
 
-def _row_entry(summary: str, file_name: str, line: int, row: dict, row_hash: str, now: datetime, actor, **extra):
+def _row_entry(
+    summary: str, file_name: str, line: int, row: dict, row_hash: str, now: datetime, actor, run: str, **extra
+):
     """The timeline entry of a row of a file: what the file said (`data.import.row`), so that the next version of
-    the file can tell what changed, and its hash, so that importing it again skips it."""
-    data = {"file": file_name, "line": line, "row": row, "row_hash": row_hash}
+    the file can tell what changed, and its hash, so that importing it again skips it; and the run that wrote it."""
+    data = {"file": file_name, "line": line, "row": row, "row_hash": row_hash, "run": run}
     return Interaction(
         kind=Interaction.Kind.NOTE,
         occurred_at=now,
@@ -1265,7 +1309,7 @@ def _row_entry(summary: str, file_name: str, line: int, row: dict, row_hash: str
     )
 
 
-def _import_note(new: _NewHousehold, file_name: str, now: datetime, actor) -> Interaction:
+def _import_note(new: _NewHousehold, file_name: str, now: datetime, actor, run: str) -> Interaction:
     summary = _("Imported from %(file)s, line %(line)s.") % {"file": file_name, "line": new.line}
     if new.member_lines:
         summary += " " + _("Members of the household on lines %(lines)s.") % {
@@ -1273,11 +1317,12 @@ def _import_note(new: _NewHousehold, file_name: str, now: datetime, actor) -> In
         }
     if new.kept:
         summary += "\n" + _("Kept from the file:") + "\n" + "\n".join(new.kept)
-    more = {"member_hashes": new.member_hashes} if new.member_hashes else {}
-    return _row_entry(summary, file_name, new.line, new.values, new.row_hash, now, actor, more=more)
+    # `new`: this entry's household is one the run created (what `undo_import` deletes).
+    more = {"new": True} | ({"member_hashes": new.member_hashes} if new.member_hashes else {})
+    return _row_entry(summary, file_name, new.line, new.values, new.row_hash, now, actor, run, more=more)
 
 
-def _closing_entry(household: Household, file_name: str, actor) -> Interaction | None:
+def _closing_entry(household: Household, file_name: str, actor, run: str) -> Interaction | None:
     """A file imported on hold or dropped closes on the day of its last contact (for the dashboard's "followed")."""
     if household.stage not in (Stage.ON_HOLD, Stage.DROPPED):
         return None
@@ -1289,46 +1334,55 @@ def _closing_entry(household: Household, file_name: str, actor) -> Interaction |
         summary=_("Stage: %(before)s → %(after)s.") % {"before": Stage.NEW.label, "after": Stage(household.stage).label}
         + " "
         + _("(from %(file)s)") % {"file": file_name},
-        data={"from": str(Stage.NEW), "to": str(household.stage), "import": {"file": file_name}},
+        data={"from": str(Stage.NEW), "to": str(household.stage), "import": {"file": file_name, "run": run}},
     )
 
 
-def _write(
-    created: list[_NewHousehold], attached_to_existing: dict[int, list[_Attachment]], file_name: str, actor
-) -> None:
+def _write_new(created: list[_NewHousehold], file_name: str, actor, run: str, go_on: Callable[[], None]) -> None:
+    """The new households, WRITE_BATCH a transaction: each batch is prepared first, so that the lock is held only
+    while it is inserted, and a pause between two batches lets the other writers of a SQLite database in."""
     if created and not connection.features.can_return_rows_from_bulk_insert:
         raise RuntimeError("The import needs a database that returns the ids of bulk inserts (SQLite >= 3.35).")
     now = timezone.now()
+    through = Household.villages_of_interest.through
     with translation.override(settings.LANGUAGE_CODE):
-        for batch in _batches(created, BATCH_SIZE):
+        for number, batch in enumerate(_batches(created, WRITE_BATCH)):
+            if number:
+                _pause()
+            go_on()
             interactions = []
             for new in batch:
                 household = new.household
                 household.notes = "\n".join(dict.fromkeys(part for part in new.notes if part))
-                notes = [_import_note(new, file_name, now, actor)]
-                notes += [_attachment_note(a, file_name, now, actor) for a in new.attached]
-                if closing := _closing_entry(household, file_name, actor):
+                notes = [_import_note(new, file_name, now, actor, run)]
+                notes += [_attachment_note(a, file_name, now, actor, run) for a in new.attached]
+                if closing := _closing_entry(household, file_name, actor, run):
                     notes.append(closing)
                 household.possible_duplicate = bool(new.attached)
                 household.search_text = household.build_search_text(new.people, [n.summary for n in notes])
                 interactions.append((household, notes))
-            Household.objects.bulk_create([new.household for new in batch])
-            for new in batch:
-                for person in new.people:
-                    person.household_id = new.household.pk
-            Person.objects.bulk_create([person for new in batch for person in new.people])
-            through = Household.villages_of_interest.through
-            through.objects.bulk_create(
-                [through(household_id=new.household.pk, village_id=pk) for new in batch for pk in new.villages]
-            )
-            for household, notes in interactions:
-                for note in notes:
-                    note.household = household
-            Interaction.objects.bulk_create([note for _h, notes in interactions for note in notes])
+            with transaction.atomic():
+                Household.objects.bulk_create([new.household for new in batch])
+                for new in batch:
+                    for person in new.people:
+                        person.household_id = new.household.pk
+                Person.objects.bulk_create([person for new in batch for person in new.people])
+                through.objects.bulk_create(
+                    [through(household_id=new.household.pk, village_id=pk) for new in batch for pk in new.villages]
+                )
+                for household, notes in interactions:
+                    for note in notes:
+                        note.household = household
+                Interaction.objects.bulk_create([note for _h, notes in interactions for note in notes])
 
+
+def _write_attachments(attached_to_existing: dict[int, list[_Attachment]], file_name: str, actor, run: str) -> None:
+    """Rows matching a household already there: in its timeline, the household flagged as a possible duplicate."""
+    now = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
         for batch in _batches(list(attached_to_existing.items()), BATCH_SIZE):
             notes_of = {
-                pk: [_attachment_note(a, file_name, now, actor) for a in attachments] for pk, attachments in batch
+                pk: [_attachment_note(a, file_name, now, actor, run) for a in attachments] for pk, attachments in batch
             }
             households = list(Household.objects.filter(pk__in=notes_of).only("pk", "search_text"))
             for household in households:
@@ -1341,6 +1395,49 @@ def _write(
                 )
             Household.objects.bulk_update(households, ["possible_duplicate", "search_text", "updated_at"])
             Interaction.objects.bulk_create([note for notes in notes_of.values() for note in notes])
+
+
+def _pause() -> None:
+    """Between two write transactions on SQLite: the writers waiting for the lock take it now."""
+    if WRITE_PAUSE and connection.vendor == "sqlite" and not connection.in_atomic_block:
+        sleep(WRITE_PAUSE)
+
+
+def job_run(job_id: int) -> str:
+    """The run name of an ImportJob's import: its writes are found again by it, after a crash."""
+    return f"job-{job_id}"
+
+
+def import_finished(run: str) -> bool:
+    """Whether the import `run` wrote all it had to: its log entry is written with its last transaction."""
+    return ActionLog.objects.filter(action="prospects.imported", data__run=run).exists()
+
+
+def undo_import(run: str, territory: Territory | None = None) -> int:
+    """Deletes the households an unfinished import `run` created (people, villages and timeline with them), in
+    short transactions; the households already there are changed only by the run's last transaction, so they have
+    nothing to undo. Returns how many households were deleted."""
+    entries = Interaction.objects.filter(data__import__run=run, data__import__new=True)
+    if territory is not None:
+        entries = entries.filter(household__territory=territory)
+    ids = sorted(set(entries.values_list("household_id", flat=True)))
+    for number, batch in enumerate(_batches(ids, WRITE_BATCH)):
+        if number:
+            _pause()
+        with transaction.atomic():
+            Household.objects.filter(pk__in=batch).delete()
+    if ids:
+        log_action(
+            None, "prospects.import_undone", territory, {"run": run, "households": len(ids)}, territory=territory
+        )
+    return len(ids)
+
+
+def _undo_after_failure(run: str, territory: Territory) -> None:
+    try:
+        undo_import(run, territory)
+    except Exception:  # the database itself failed: the next run of the job, or the hourly clean-up, undoes it
+        logging.getLogger(__name__).exception("The writes of the failed import %s could not be undone", run)
 
 
 # The fields an updated row changes, and the household's or main contact's fields they set.
@@ -1363,7 +1460,7 @@ _UPDATED_HOUSEHOLD_FIELDS = {
 _UPDATED_PERSON_FIELDS = ("first_name", "last_name", "full_name", "email", "phone")
 
 
-def _write_updates(updates: list[_Update], file_name: str, stage_reason: str, actor) -> None:
+def _write_updates(updates: list[_Update], file_name: str, stage_reason: str, actor, run: str) -> None:
     """Rows of a file imported before, changed since: only the fields that changed in the file are set again (what
     the team changed in the platform meanwhile stays), and the change is in the file's timeline."""
     now = timezone.now()
@@ -1416,7 +1513,11 @@ def _write_updates(updates: list[_Update], file_name: str, stage_reason: str, ac
                             % {"before": Stage(stage_before).label, "after": Stage(household.stage).label}
                             + " "
                             + _("(from %(file)s)") % {"file": file_name},
-                            data={"from": str(stage_before), "to": str(household.stage), "import": {"file": file_name}},
+                            data={
+                                "from": str(stage_before),
+                                "to": str(household.stage),
+                                "import": {"file": file_name, "run": run},
+                            },
                         )
                     )
                 labels = ", ".join(field_label(name) for name in dict.fromkeys(fields_changed)) or "—"
@@ -1435,6 +1536,7 @@ def _write_updates(updates: list[_Update], file_name: str, stage_reason: str, ac
                     update.row_hash,
                     now,
                     actor,
+                    run,
                     more={"changed": fields_changed},
                 )
                 entry.household = household
@@ -1454,7 +1556,7 @@ def _write_updates(updates: list[_Update], file_name: str, stage_reason: str, ac
                 household.refresh_search_text()
 
 
-def _attachment_note(attachment: _Attachment, file_name: str, now: datetime, actor) -> Interaction:
+def _attachment_note(attachment: _Attachment, file_name: str, now: datetime, actor, run: str) -> Interaction:
     values = attachment.values
     who = ", ".join(
         part
@@ -1474,7 +1576,7 @@ def _attachment_note(attachment: _Attachment, file_name: str, now: datetime, act
     if attachment.kept:
         summary += "\n" + "\n".join(attachment.kept)
     return _row_entry(
-        summary, file_name, attachment.line, values, attachment.row_hash, now, actor, possible_duplicate=True
+        summary, file_name, attachment.line, values, attachment.row_hash, now, actor, run, possible_duplicate=True
     )
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from sohosolo.audit.log import log_action
 from sohosolo.lib.emails import send_email_to_user
-from sohosolo.prospects.importing import ImportFileError, import_prospects
+from sohosolo.prospects.importing import ImportFileError, import_finished, import_prospects, job_run, undo_import
 from sohosolo.prospects.models import FileNews, ImportJob
 from sohosolo.prospects.services import welcome_sequence  # noqa: F401  (queued tasks name this path)
 
@@ -26,7 +26,9 @@ def import_progress_key(job_id: int) -> str:
 def run_import(job_id: int) -> dict:
     """Run an import uploaded on the web page, then delete its file (personal data) and keep the report.
 
-    The service checks the rows outside its write transaction, so `rows_done` shows the progress while it runs."""
+    The service checks the rows outside its write transactions, so `rows_done` shows the progress while it runs. It
+    writes in short transactions named after the job: run again after a crash, it first deletes what the interrupted
+    run wrote; and it gives up (its writes undone) when the hourly clean-up has meanwhile marked the job failed."""
     jobs = ImportJob.objects.filter(pk=job_id)
     # Claimed atomically: a task delivered twice runs the import once.
     if not jobs.filter(status=ImportJob.Status.QUEUED).update(status=ImportJob.Status.RUNNING, rows_done=0):
@@ -52,6 +54,8 @@ def run_import(job_id: int) -> dict:
                 mode=job.mode,
                 actor=job.created_by,
                 progress=progress,
+                run=job_run(job_id),
+                still_wanted=jobs.filter(status=ImportJob.Status.RUNNING).exists,
             )
         except ImportFileError as failure:
             error = str(failure)
@@ -82,8 +86,8 @@ REJECTED_ROWS_KEEP_DAYS = 30
 @task()
 def clean_up_imports() -> dict:
     """Files of imports never run are deleted after a day (they hold personal data); an import still "running" an
-    hour after it started lost its worker: it is marked failed and its file deleted. The rejected rows of an import
-    are deleted a month after it ran."""
+    hour after it started lost its worker: it is marked failed, what it had written is deleted (unless it had
+    finished writing), and its file deleted. The rejected rows of an import are deleted a month after it ran."""
     now = timezone.now()
     abandoned = ImportJob.objects.filter(status=ImportJob.Status.UPLOADED, created_at__lt=now - timedelta(days=1))
     stuck = ImportJob.objects.filter(
@@ -98,9 +102,18 @@ def clean_up_imports() -> dict:
         job.save(update_fields=["file", "status", "report", "finished_at"])
         counts["abandoned"] += 1
     for job in stuck:
+        # Marked failed first: a worker still writing it sees this before its next transaction and gives up.
+        if not ImportJob.objects.filter(pk=job.pk, status=job.status).update(status=ImportJob.Status.FAILED):
+            continue
         job.file.delete(save=False)
         job.status = ImportJob.Status.FAILED
-        job.report = {"error": "The import stopped (the worker was interrupted). Nothing was written: run it again."}
+        if import_finished(job_run(job.pk)):
+            job.report = {"error": "The import was written, but its worker was interrupted before its report."}
+        else:
+            undo_import(job_run(job.pk), job.territory)
+            job.report = {
+                "error": "The import stopped (the worker was interrupted). Nothing was written: run it again."
+            }
         job.finished_at = now
         job.save(update_fields=["file", "status", "report", "finished_at"])
         counts["stuck"] += 1
