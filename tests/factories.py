@@ -127,6 +127,18 @@ def make_household(
     return household
 
 
+def followed_household(world) -> Household:
+    """A file of territory A followed by its advisor, interested in village A1, which agreed to sharing."""
+    return make_household(
+        world.territory_a,
+        last_name="Durand",
+        advisor=world.users["advisor_a"],
+        stage="follow_up",
+        villages=[world.village_a1],
+        sharing=True,
+    )
+
+
 def make_follow_up(
     household: Household, title: str = "Rappeler", *, due_on: date | None = None, assignee: User | None = None, **fields
 ) -> FollowUp:

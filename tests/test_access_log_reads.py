@@ -15,7 +15,7 @@ from sohosolo.audit.admin import ReadLoggedAdmin
 from sohosolo.audit.models import ActionLog
 from sohosolo.network import services as network_services
 from sohosolo.prospects.models import Household
-from tests.factories import make_household
+from tests.factories import followed_household
 from tests.test_network import member_profile
 
 READS = ("prospect.read", "prospect.read_by_committee")
@@ -51,14 +51,7 @@ def reads_of(household: Household) -> int:
 
 @pytest.fixture
 def household(world):
-    return make_household(
-        world.territory_a,
-        last_name="Durand",
-        advisor=world.users["advisor_a"],
-        stage="follow_up",
-        villages=[world.village_a1],
-        sharing=True,
-    )
+    return followed_household(world)
 
 
 def test_every_page_of_a_file_answering_a_get_logs_the_read(world, client_for, household):

@@ -16,7 +16,7 @@ from sohosolo.audit.models import ActionLog
 from sohosolo.documents.models import Document
 from sohosolo.privacy.services import anonymise_household, export_household, withdraw_consent
 from sohosolo.prospects.services import merge_households
-from tests.factories import make_household
+from tests.factories import followed_household, make_household
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64 + b"This program cannot be run"
@@ -25,15 +25,7 @@ HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></bod
 
 @pytest.fixture
 def household(world):
-    """A file of territory A followed by its advisor, interested in village A1, which agreed to sharing."""
-    return make_household(
-        world.territory_a,
-        last_name="Durand",
-        advisor=world.users["advisor_a"],
-        stage="follow_up",
-        villages=[world.village_a1],
-        sharing=True,
-    )
+    return followed_household(world)
 
 
 def list_url(household) -> str:
