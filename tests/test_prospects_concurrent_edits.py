@@ -14,7 +14,8 @@ def edit_form(client, household) -> dict:
     """The edit form as the page sends it back, unchanged: its fields' current values."""
     form = client.get(reverse("prospects:edit", args=["gers", household.pk])).context["form"]
     members = household.members.get()
-    data = {name: form[name].value() for name in ("current_town", "language", "notes", "version", "project")}
+    names = ("current_town", "language", "notes", "version", "project", "activity")
+    data = {name: form[name].value() for name in names}
     return {key: "" if value is None else value for key, value in data.items()} | {
         "members-TOTAL_FORMS": 1,
         "members-INITIAL_FORMS": 1,
@@ -27,24 +28,29 @@ def edit_form(client, household) -> dict:
     }
 
 
-def test_a_save_over_a_newer_change_is_refused_with_the_other_change_shown(world, client_for):
+def test_a_save_over_a_newer_change_is_refused_and_the_other_change_is_never_lost(world, client_for):
     household = make_household(world.territory_a, current_town="Lyon")
     url = reverse("prospects:edit", args=["gers", household.pk])
     mine, theirs = client_for("advisor_a"), client_for("manager_a")
     my_form, their_form = edit_form(mine, household), edit_form(theirs, household)
-    assert theirs.post(url, their_form | {"current_town": "Toulouse"}).status_code == 302
+    changed = their_form | {"current_town": "Toulouse", "activity": "creation", "members-0-email": "neuf@example.fr"}
+    assert theirs.post(url, changed).status_code == 302
 
     stale = mine.post(url, my_form | {"notes": "Rappeler jeudi"})
     assert stale.status_code == 409
-    assert world.users["manager_a"].full_name in stale.text and "Toulouse" in stale.text
+    text = stale.text
+    assert world.users["manager_a"].full_name in text and "Toulouse" in text and "neuf@example.fr" in text
+    assert "creation" not in text.split("warning")[1].split("</div>")[0]  # the choice's label, not its code
     household.refresh_from_db()
     assert household.current_town == "Toulouse" and household.notes == ""  # nothing of the stale form saved
-    # The answers are kept and the form now carries the current version: saving again goes through.
+    # The form now holds their change and my other answers, on the current version: saving again loses nothing.
     again = stale.context["form"].data
-    assert again["notes"] == "Rappeler jeudi"
-    assert mine.post(url, again | {"current_town": "Toulouse"}).status_code == 302
+    assert again["notes"] == "Rappeler jeudi" and again["current_town"] == "Toulouse"
+    assert stale.context["members"].data["members-0-email"] == "neuf@example.fr"
+    assert mine.post(url, again).status_code == 302
     household.refresh_from_db()
-    assert household.notes == "Rappeler jeudi" and household.current_town == "Toulouse" and household.version == 2
+    assert (household.notes, household.current_town, household.activity) == ("Rappeler jeudi", "Toulouse", "creation")
+    assert household.members.get().email == "neuf@example.fr" and household.version == 2
 
 
 def test_the_stage_history_says_the_stage_the_file_really_had(world):

@@ -129,7 +129,7 @@ def test_news_on_the_files_show_in_my_day_until_the_file_is_opened(world, client
     page = client.get(reverse("prospects:my_day"))
     news = page.context["news"]
     assert len(news) == 4 and all(n.household == household for n in news)
-    assert "Répondu à une proposition de logement" in page.text or "Answered a housing proposal" in page.text
+    assert "A répondu à une proposition de logement :" in page.text
     client_for("advisor_b").get(reverse("prospects:my_day"))  # someone else's day changes nothing
     assert FileNews.objects.unread().count() == 4
     client.get(household.get_absolute_url())

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from sohosolo.correspondence.models import PLACEHOLDER_HELP, EmailTemplate
 from sohosolo.correspondence.services import MAX_ATTACHMENTS_SIZE, template_choices
@@ -45,7 +45,7 @@ class DocumentChoiceField(forms.ModelMultipleChoiceField):
 class ComposeForm(forms.Form):
     """An email to one member of the household; its text keeps the placeholders until it is previewed or sent."""
 
-    recipient = RecipientChoiceField(queryset=None, label=gettext_lazy("To"), empty_label=None)
+    recipient = RecipientChoiceField(queryset=None, label=pgettext_lazy("an email's recipient", "To"), empty_label=None)
     language = forms.ChoiceField(label=gettext_lazy("Language of the email"), choices=settings.LANGUAGES)
     template = forms.ChoiceField(label=gettext_lazy("Start from a template"), required=False)
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)

@@ -66,3 +66,8 @@ class HouseholdDocumentForm(DocumentForm):
     class Meta(DocumentForm.Meta):
         fields = ["file", "kind", "description"]
         labels = {"kind": _("What it is"), "description": _("A word for your advisor (optional)")}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A visit's photos are the team's (taken on a visit); the household sends its own papers.
+        self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0] != Document.Kind.VISIT_PHOTO]

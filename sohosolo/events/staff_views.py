@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -527,7 +527,13 @@ def register_prospect(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     if query:
         households = Household.objects.current().filter(territory=territory)
         households = households.filter(pk=query) if query.isdigit() else households.search(query)
-        found = households.select_related("advisor").with_main_contact().order_by("-last_contact_on", "-pk")[:20]
+        registered = event.registrations.exclude(status=Registration.Status.CANCELLED).filter(household=OuterRef("pk"))
+        found = (
+            households.select_related("advisor")
+            .with_main_contact()
+            .annotate(people=Count("members", distinct=True), already=Exists(registered))
+            .order_by("-last_contact_on", "-pk")[:20]
+        )
     context = {"event": event, "territory": territory, "query": query, "found": found, "form": form}
     template = "events/register_prospect.html#results" if request.htmx and query else "events/register_prospect.html"
     return render(request, template, context)

@@ -196,9 +196,14 @@ class NewProspectForm(forms.Form):
         self.fields["advisor"].queryset = team_of(territory).order_by("full_name")
         self.fields["source"].choices = [("", _("Choose…")), *Source.choices]
         self.fields["activity"].choices = [("", _("Choose…")), *Activity.choices]
-        self.fields["consent_follow_up"].label = _("They agreed, orally, to this wording: “%(wording)s”") % {
-            "wording": WORDINGS[Consent.Purpose.FOLLOW_UP][1]
-        }
+        for name, purpose in (
+            ("consent_follow_up", Consent.Purpose.FOLLOW_UP),
+            ("consent_sharing", Consent.Purpose.SHARING),
+            ("consent_news", Consent.Purpose.NEWS),
+        ):
+            self.fields[name].label = _("They agreed, orally, to this wording: “%(wording)s”") % {
+                "wording": WORDINGS[purpose][1]
+            }
         self.fields["consent_follow_up"].error_messages["required"] = _(
             "A file can be opened only if the person agreed to be followed: read them the wording."
         )

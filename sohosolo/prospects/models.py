@@ -564,7 +564,7 @@ class FileNews(models.Model):
         """The news worded in the reader's (active) language, with its parameters."""
         detail = self.data.get("detail", "")
         label = str(self.get_kind_display())
-        return f"{label}: {detail}" if detail else label
+        return _("%(what)s: %(detail)s") % {"what": label, "detail": detail} if detail else label
 
 
 class SentForm(models.Model):

@@ -505,12 +505,16 @@ def edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         if saved:
             household.refresh_search_text()
             changes = {field: str(form.cleaned_data[field]) for field in form.changed_data if field != "version"}
-            changes |= {f"member {f.instance.pk}": f.changed_data for f in members.forms if f.has_changed()}
+            changes |= {
+                f"member {f.instance.pk}": {name: str(f.cleaned_data.get(name)) for name in f.changed_data}
+                for f in members.forms
+                if f.has_changed()
+            }
             if changes:
-                log_action(request.user, "prospect.changed", household, changes)
+                log_action(request.user, "prospect.changed", household, changes | {"version": household.version})
             messages.success(request, _("The file is saved."))
             return redirect(household.get_absolute_url())
-        their_change = stale_save(form, household)
+        their_change, members = stale_save(form, members, household)
     context = {
         "form": form,
         "members": members,
@@ -523,38 +527,72 @@ def edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     return render(request, "prospects/prospect_edit.html", context, status=status)
 
 
-def stale_save(form: HouseholdEditForm, household: Household):
-    """The form was opened before someone else saved the file: say who and when, show what they changed, and let
-    this form (its answers kept) be saved again over the current version. Returns their change: (label, value)."""
-    current = Household.objects.only("version").get(pk=household.pk)
-    form.data = form.data.copy()
-    form.data["version"] = current.version
-    theirs = (
+def shown(field, value) -> str:
+    """A form field's value as the page shows it: a choice's label, a list joined, "—" for nothing."""
+    choices = dict(getattr(field, "choices", None) or [])
+    values = value if isinstance(value, list | tuple) else [value]
+    labels = [str(choices.get(v, choices.get(str(v), v))) for v in values if v not in (None, "")]
+    return ", ".join(labels) or "—"
+
+
+def stale_save(form: HouseholdEditForm, members, household: Household) -> tuple[list, object]:
+    """The form was opened on an older version of the file: someone saved it meanwhile. What they changed is taken
+    into the form from the file as it is now (so that saving again never undoes it), the rest of this form's answers
+    are kept, and the page says who changed what and when. Returns their changes (label, value as it is now) and
+    the members' forms bound to the merged answers."""
+    current = Household.objects.get(pk=household.pk)
+    opened_on = form.cleaned_data["version"]
+    theirs = list(
         ActionLog.objects.filter(
             content_type=ContentType.objects.get_for_model(Household),
             object_id=str(household.pk),
             action="prospect.changed",
         )
         .select_related("actor")
-        .order_by("-created_at", "-pk")
-        .first()
+        .order_by("-created_at", "-pk")[:20]
     )
-    if theirs is None:
-        form.add_error(None, _("This file was changed meanwhile: review your answers and save again."))
+    # The saves made since this form was opened (each logs the version it made); an older log entry, the latest.
+    since = [entry for entry in theirs if entry.data.get("version", opened_on + 1) > opened_on] or theirs[:1]
+    data = form.data.copy()
+    data["version"] = current.version
+    fresh = HouseholdEditForm(instance=current)
+    now_members = {member.pk: member for member in current.members.all()}
+    lines = []
+    for entry in reversed(since):
+        for key, value in entry.data.items():
+            if key in fresh.fields and key != "version":
+                now = fresh[key].value()
+                if isinstance(now, list):
+                    data.setlist(key, [str(v) for v in now])
+                else:
+                    data[key] = "" if now is None else str(now)
+                lines.append((fresh.fields[key].label, shown(fresh.fields[key], now)))
+            elif key.startswith("member ") and isinstance(value, dict):
+                member = now_members.get(int(key.split()[1]))
+                row = next((f for f in members.forms if f.instance.pk == getattr(member, "pk", None)), None)
+                for name in value:
+                    if member is not None and row is not None and name in row.fields:
+                        now = getattr(member, name)
+                        data[row.add_prefix(name)] = "on" if now is True else "" if now in (None, False) else str(now)
+                        label = f"{member.full_name or _('A household member')} — {row.fields[name].label}"
+                        lines.append((label, shown(row.fields[name], now)))
+    form.data = data
+    last = since[0] if since else None
+    if last is None:
+        form.add_error(None, _("This file was changed meanwhile: check your answers and save again."))
     else:
         form.add_error(
             None,
-            _("This file was changed by %(name)s at %(time)s: review their change below and save again.")
+            _(
+                "This file was changed by %(name)s at %(time)s. Their change, below, is in the form; your other "
+                "answers are kept: check and save again."
+            )
             % {
-                "name": theirs.actor.full_name if theirs.actor else _("the platform"),
-                "time": timezone.localtime(theirs.created_at).strftime("%H:%M"),
+                "name": last.actor.full_name if last.actor else _("the platform"),
+                "time": timezone.localtime(last.created_at).strftime("%H:%M"),
             },
         )
-    lines = []
-    for field, value in (theirs.data if theirs is not None else {}).items():
-        label = form.fields[field].label if field in form.fields else _("a household member")
-        lines.append((label, value if field in form.fields else ", ".join(map(str, value or []))))
-    return lines
+    return lines, MembersFormSet(data, instance=household, prefix="members")
 
 
 @staff_required
