@@ -200,7 +200,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Background work: django.tasks on the database queue, run by `manage.py db_worker`.
+# Background work: django.tasks on the database queue, run by `manage.py worker` (django-tasks-db's worker, made to
+# survive database outages and to requeue the tasks of a worker that died).
 TASKS = {
     "default": {
         "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

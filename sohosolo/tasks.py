@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.tasks import Task, task
 from django.utils import timezone
@@ -15,6 +16,7 @@ from sohosolo.committees.tasks import remind_welcome_actions
 from sohosolo.events.tasks import generate_event_occurrences, send_event_reminders
 from sohosolo.housing.tasks import remind_stale_offers
 from sohosolo.intranet.tasks import send_intranet_digests
+from sohosolo.lib.emails import forget_delivered_emails
 from sohosolo.models import PeriodicJobRun
 from sohosolo.network.tasks import send_check_in_reminders, send_membership_reminders
 from sohosolo.privacy.tasks import (
@@ -37,7 +39,8 @@ def prune_task_results() -> int:
     deleted, _ = DBTaskResult.objects.filter(
         Q(status="SUCCESSFUL", finished_at__lt=now - keep) | Q(status="FAILED", finished_at__lt=now - 4 * keep)
     ).delete()
-    return deleted
+    # The emails' delivery keys outlive the failed tasks that could still be retried (and would send again).
+    return deleted + forget_delivered_emails(4 * keep + timedelta(days=1))
 
 
 @task()
@@ -95,12 +98,15 @@ def enqueue_due_jobs(now=None, jobs: list[PeriodicJob] | None = None) -> list[st
     started = []
     for job in PERIODIC_JOBS if jobs is None else jobs:
         PeriodicJobRun.objects.get_or_create(name=job.name)
-        claimed = (
-            PeriodicJobRun.objects.filter(name=job.name)
-            .filter(Q(last_started_at__isnull=True) | Q(last_started_at__lte=now - job.every))
-            .update(last_started_at=now)
-        )
+        # The claim and the queued task together: an outage between the two must not skip the job for a period.
+        with transaction.atomic():
+            claimed = (
+                PeriodicJobRun.objects.filter(name=job.name)
+                .filter(Q(last_started_at__isnull=True) | Q(last_started_at__lte=now - job.every))
+                .update(last_started_at=now)
+            )
+            if claimed:
+                job.task.enqueue()
         if claimed:
-            job.task.enqueue()
             started.append(job.name)
     return started

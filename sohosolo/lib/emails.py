@@ -90,9 +90,18 @@ def claim_delivery(key: str) -> bool:
     """True when this attempt should send message `key`: never claimed, or claimed by an attempt that stopped before
     the mail server's answer was recorded. False once it was sent, or while a concurrent attempt just claimed it."""
     now = timezone.now()
-    row, created = DeliveredEmail.objects.get_or_create(key=key, defaults={"claimed_at": now})
-    if created:
-        return True
+    table = connection.ops.quote_name(DeliveredEmail._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(name) for name in ("key", "claimed_at", "attempts"))
+    with connection.cursor() as cursor:
+        # One statement in the usual case (a new key), which the unique index arbitrates between concurrent attempts.
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES (%s, %s, 1) ON CONFLICT ({connection.ops.quote_name('key')}) "
+            "DO NOTHING",
+            [key, DeliveredEmail._meta.get_field("claimed_at").get_db_prep_value(now, connection)],
+        )
+        if cursor.rowcount == 1:
+            return True
+    row = DeliveredEmail.objects.get(key=key)
     if row.sent_at is not None:
         return False
     # The earlier attempt died between its claim and its mark (or the mail server refused it): send again. The

@@ -1,4 +1,6 @@
-"""`make run`: the web server, the task worker and the periodic scheduler together; Ctrl-C stops all three."""
+"""`make run`: the web server, the task worker and the periodic scheduler together; Ctrl-C stops all three.
+
+A child that dies is started again (a killed worker's task is requeued by the next one)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,10 @@ from django.core.management.base import BaseCommand
 
 from sohosolo.accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
 
+# A child that stops more than MAX_RESTARTS times within RESTART_WINDOW seconds is broken: everything stops.
+MAX_RESTARTS = 5
+RESTART_WINDOW = 60
+
 
 class Command(BaseCommand):
     help = "Start the development web server, the background task worker and the periodic scheduler."
@@ -21,11 +27,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, addr: str, **options) -> None:
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
-        processes = {
-            "web": subprocess.Popen([*manage, "runserver", addr]),
-            "worker": subprocess.Popen([*manage, "db_worker", "--no-reload", "--interval", "1"]),
-            "periodic": subprocess.Popen([*manage, "runperiodic"]),
+        commands = {
+            "web": [*manage, "runserver", addr],
+            "worker": [*manage, "worker", "--no-reload", "--interval", "1"],
+            "periodic": [*manage, "runperiodic"],
         }
+        processes = {name: subprocess.Popen(command) for name, command in commands.items()}
+        restarts: dict[str, list[float]] = {name: [] for name in commands}
         self.print_welcome(addr)
         stopping = False
 
@@ -37,10 +45,19 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         try:
             while not stopping:
-                ended = [name for name, p in processes.items() if p.poll() is not None]
-                if ended:
-                    self.stderr.write(f"{', '.join(ended)} stopped; stopping the rest.")
-                    break
+                for name, process in list(processes.items()):
+                    if process.poll() is None or stopping:
+                        continue
+                    # A child that died is started again, as the service units of the README do
+                    # (Restart=always), unless it keeps dying: then it is broken, and all stop.
+                    now = time.monotonic()
+                    restarts[name] = [t for t in restarts[name] if t > now - RESTART_WINDOW] + [now]
+                    if len(restarts[name]) > MAX_RESTARTS:
+                        self.stderr.write(f"{name} stopped {MAX_RESTARTS} times in a minute; stopping the rest.")
+                        stopping = True
+                        break
+                    self.stderr.write(f"{name} stopped (exit code {process.returncode}); starting it again.")
+                    processes[name] = subprocess.Popen(commands[name])
                 time.sleep(0.5)
         finally:
             for process in processes.values():
