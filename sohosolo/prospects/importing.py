@@ -67,10 +67,10 @@ from sohosolo.territory.models import Commune, Territory
 BATCH_SIZE = 500
 PROGRESS_EVERY = 500
 # New households written per transaction: the other writers of a SQLite database wait for one batch at most.
-WRITE_BATCH = 250
+WRITE_BATCH = 100
 # Seconds between two write transactions on SQLite: a writer waiting for the lock polls it every 100 ms at most
 # (SQLite's busy handler), so a shorter pause would let the import take the lock again before anybody else.
-WRITE_PAUSE = 0.1
+WRITE_PAUSE = 0.15
 
 
 class ImportFileError(ValueError):
