@@ -39,13 +39,13 @@ class Throttle:
     def _add(self, key: str, below_limit: bool) -> bool:
         """Count one event for `key`; with `below_limit`, only while under the limit. Whether it was counted."""
         counters = RateCounter.objects.filter(name=self.name, key=self._key(key), window=self._window())
-        for _attempt in range(2):
-            if below_limit:
-                counted = counters.filter(count__lt=self.limit).update(count=F("count") + 1)
-            else:
-                counted = counters.update(count=F("count") + 1)
-            if counted or counters.exists():
-                return bool(counted)
+        for _attempt in range(3):
+            if (counters.filter(count__lt=self.limit) if below_limit else counters).update(count=F("count") + 1):
+                return True
+            if counters.exists():
+                if below_limit and counters.filter(count__gte=self.limit).exists():
+                    return False  # the limit is reached
+                continue  # created by another request since the update: count on it
             try:
                 with transaction.atomic():
                     RateCounter.objects.create(name=self.name, key=self._key(key), window=self._window(), count=1)
