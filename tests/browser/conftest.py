@@ -118,6 +118,7 @@ def shot(page, name: str) -> None:
 
 
 def assert_no_sideways_scroll(page, what: str) -> None:
+    page.wait_for_load_state()  # a page still being replaced after a click has no document to measure
     scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll_width <= inner_width, f"{what} scrolls sideways: {scroll_width}px > {inner_width}px"
 

@@ -45,6 +45,7 @@ def test_prospect_opens_their_space_on_a_phone(live_world, small_phone, live_ser
     expect(page.get_by_role("heading", level=1)).to_contain_text("Gwendoline")
     check(page, "space")
     page.get_by_role("link", name="Lire mes données").click()
+    page.wait_for_url("**/mon-espace/mes-donnees/")
     expect(page.locator("main")).to_contain_text(EMAIL)
     check(page, "space-data")
     page.go_back()
@@ -52,9 +53,12 @@ def test_prospect_opens_their_space_on_a_phone(live_world, small_phone, live_ser
     expect(page.locator(".messages")).to_contain_text("retiré")
     assert not has_consent(household, "sharing")
     page.get_by_role("link", name="Mettre à jour mon projet").click()
+    page.wait_for_url("**/mon-espace/projet/")  # the next page, loaded, before it is measured
     check(page, "space-project")
     page.get_by_role("link", name="Annuler").click()
+    page.wait_for_url("**/mon-espace/")
     page.get_by_role("link", name="Demander la suppression de mon dossier").click()
+    page.wait_for_url("**/mon-espace/suppression/")
     check(page, "space-erase")
 
 
