@@ -98,6 +98,7 @@ def assert_accessible(page) -> None:
     """Fail with the serious and critical axe-core violations of the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
 
+    page.wait_for_load_state()
     results = Axe().run(page)
     violations = [v for v in results.response["violations"] if v.get("impact") in BLOCKING_IMPACTS]
     if violations:
