@@ -3,8 +3,6 @@ recipients are frozen when sending starts and mailed by the worker in batches, e
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
@@ -13,16 +11,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from sohosolo.events.models import new_token
+
 
 class Audience(models.TextChoices):
     SAVED_VIEW = "saved_view", _("Prospects of a saved view of the list (news consent given)")
     MEMBERS = "members", _("Club members")
     VOLUNTEERS = "volunteers", _("Partner villages' volunteers")
     PARTNERS = "partners", _("Partners")
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 def unsubscribe_url(token: str, language: str) -> str:

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import sohosolo.campaigns.models
+import sohosolo.events.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
                 ('language', models.CharField(default='fr', max_length=8, verbose_name='language')),
-                ('token', models.CharField(default=sohosolo.campaigns.models.new_token, editable=False, max_length=64, unique=True)),
+                ('token', models.CharField(default=sohosolo.events.models.new_token, editable=False, max_length=64, unique=True)),
                 ('status', models.CharField(choices=[('queued', 'To send'), ('sending', 'Being sent'), ('sent', 'Sent'), ('failed', 'Failed'), ('skipped', 'Skipped (consent withdrawn meanwhile)')], default='queued', max_length=10, verbose_name='status')),
                 ('error', models.CharField(blank=True, max_length=200, verbose_name='error')),
                 ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
