@@ -15,10 +15,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from icalendar import Calendar, vCalAddress, vText
 from icalendar import Event as ICalEvent
+from icalendar import vCalAddress, vText
 
 from sohosolo.appointments.models import Appointment
+from sohosolo.events.calendar import _calendar
 from sohosolo.prospects.models import main_contact_prefetch
 
 PRODID = "-//Soho Solo//Appointments//FR"
@@ -81,10 +82,7 @@ def invitation(appointment: Appointment, method: str = "REQUEST") -> str:
         item.add(
             "attendee", _address(contact.email, contact.full_name, role="REQ-PARTICIPANT", partstat="NEEDS-ACTION")
         )
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("method", method)
+    calendar = _calendar(method=method, prodid=PRODID)
     calendar.add_component(item)
     return calendar.to_ical().decode()
 

@@ -14,9 +14,9 @@ from sohosolo.events.models import Event
 PRODID = "-//Soho Solo//Events//FR"
 
 
-def _calendar(name: str = "", method: str = "") -> Calendar:
+def _calendar(name: str = "", method: str = "", prodid: str = PRODID) -> Calendar:
     calendar = Calendar()
-    calendar.add("prodid", PRODID)
+    calendar.add("prodid", prodid)
     calendar.add("version", "2.0")
     if method:
         calendar.add("method", method)
