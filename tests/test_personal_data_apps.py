@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time_machine
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 
 def test_a_section_with_a_key_named_items_is_shown():
@@ -31,8 +33,10 @@ def test_the_personal_space_lists_proposals_and_introductions_to_answer(world):
     Introduction.objects.create(territory=world.territory_a, household=household, member=member, purpose="Conseils")
     client = Client()
     open_space(client)
-    page = client.get("/mon-espace/").content.decode()
-    assert proposal.answer_url() in page
+    # The answer link is signed with the time of the second it is made: the clock stands still while both are made.
+    with time_machine.travel(timezone.now(), tick=False):
+        page = client.get("/mon-espace/").content.decode()
+        assert proposal.answer_url() in page
     assert "1 réponse attendue" in page
     assert "Mise en relation avec" in page and "/mise-en-relation/" in page
 
