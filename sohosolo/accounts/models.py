@@ -189,6 +189,8 @@ class Role(models.Model):
     granted_by = models.ForeignKey(
         User, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("granted by")
     )
+    # An advisor's turn in the automatic assignment of new applications: when this role was last given one.
+    last_given_at = models.DateTimeField(_("last given a new file on"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("role")

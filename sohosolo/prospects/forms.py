@@ -286,7 +286,7 @@ class ProspectFilterForm(forms.Form):
 
     def filter(self, households):
         if not self.is_valid():
-            return households.order_by("-last_contact_on", "-pk")
+            return households.order_by(*self.order())
         data = self.cleaned_data
         if data["q"]:
             households = households.search(data["q"])
@@ -309,7 +309,24 @@ class ProspectFilterForm(forms.Form):
                 households = households.filter(**{lookup: data[field]})
         if data["duplicates"]:
             households = households.filter(possible_duplicate=True)
-        return households.order_by(data["sort"] or "-last_contact_on", "-pk")
+        return households.order_by(*self.order())
+
+    def sort_key(self) -> str:
+        """The list's order: a date field ("-" first when most recent first), the files' numbers in the same way."""
+        return (self.is_valid() and self.cleaned_data["sort"]) or "-last_contact_on"
+
+    def order(self) -> list[str]:
+        key = self.sort_key()
+        return [key, "-pk" if key.startswith("-") else "pk"]
+
+    def stages_only(self) -> list[str] | None:
+        """The stages shown when no other filter narrows the list (all of them when none is chosen), else None: the
+        list's total is then the sum of the counts per stage, read from the tallies rather than counted."""
+        if not self.is_valid():
+            return [stage.value for stage in Stage]
+        if any(value for name, value in self.cleaned_data.items() if name not in ("stage", "sort")):
+            return None
+        return self.cleaned_data["stage"] or [stage.value for stage in Stage]
 
 
 class InteractionForm(forms.ModelForm):

@@ -6,13 +6,16 @@ discovery stay → settled; or on hold / dropped, each with a reason.
 
 from __future__ import annotations
 
+import functools
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, connections, models, transaction
 from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT
 from django.urls import reverse
 from django.utils import timezone
@@ -190,14 +193,52 @@ class HouseholdQuerySet(models.QuerySet):
 
     def search(self, text: str) -> HouseholdQuerySet:
         """Every word must appear in the names, emails, phones, towns or notes; accents and case ignored. The first
-        SEARCH_WORDS words count, each cut at 60 characters: a person's search, never a query too large to run."""
+        SEARCH_WORDS words count, each cut at 60 characters: a person's search, never a query too large to run. A
+        phone number, however written, finds the files of the people with that number.
+
+        The words are looked up in an index first (SQLite's full-text table, PostgreSQL's trigram index), in one
+        query without order: when they match at most SEARCH_CANDIDATES files of the queryset, the search is over
+        those; more, and the words are so common that the list's order finds a page of them at once."""
+        text = text[:2000]
+        key = phone_key(text) if PHONE_LIKE.fullmatch(text.strip()) else ""
+        if key:
+            return self.filter(pk__in=Person.objects.filter(phone_key=key).values("household_id"))
+        words = [word[:60] for word in fold(text).split()[:SEARCH_WORDS]]
         qs = self
-        for word in fold(text[:2000]).split()[:SEARCH_WORDS]:
-            qs = qs.filter(search_text__contains=word[:60])
-        return qs
+        for word in words:
+            qs = qs.filter(search_text__contains=word)
+        indexed = [word for word in words if len(word) >= 3]  # an index of trigrams needs three letters
+        if not indexed:
+            return qs
+        candidates = qs
+        if connection.vendor == "sqlite":
+            if not has_search_table():
+                return qs
+            phrase = " AND ".join('"{}"'.format(word.replace('"', '""')) for word in indexed)
+            matching = RawSQL(f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s", [phrase])
+            candidates = qs.filter(pk__in=matching)
+        ids = list(candidates.order_by().values_list("pk", flat=True)[: SEARCH_CANDIDATES + 1])
+        if len(ids) > SEARCH_CANDIDATES:
+            return qs
+        return qs.filter(pk__in=ids)
 
 
 SEARCH_WORDS = 12
+SEARCH_CANDIDATES = 10_000
+SEARCH_TABLE = "prospects_household_fts"  # SQLite's full-text index of the search text (migration 0017)
+PHONE_LIKE = re.compile(r"\+?[0-9][0-9 .()/-]{7,}")
+
+
+@functools.cache
+def _search_table_in(alias: str, name: str) -> bool:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [SEARCH_TABLE])
+        return cursor.fetchone() is not None
+
+
+def has_search_table() -> bool:
+    """Whether this SQLite database has the full-text table (an SQLite built without FTS5 has none)."""
+    return _search_table_in(connection.alias, str(connection.settings_dict["NAME"]))
 
 
 class Household(models.Model):
@@ -282,8 +323,25 @@ class Household(models.Model):
         verbose_name_plural = _("prospects")
         ordering = ["-last_contact_on", "-pk"]
         indexes = [
-            models.Index(fields=["territory", "stage", "-last_contact_on"], name="household_stage_idx"),
+            # The list's and the board's orders, on the files in the work (keyset pagination walks them).
+            models.Index(
+                fields=["territory", "-last_contact_on", "-id"], condition=in_work(), name="household_list_idx"
+            ),
+            models.Index(
+                fields=["territory", "stage", "-last_contact_on", "-id"],
+                condition=in_work(),
+                name="household_stage_list_idx",
+            ),
+            models.Index(
+                fields=["territory", "advisor", "-last_contact_on", "-id"],
+                condition=in_work(),
+                name="household_advisor_list_idx",
+            ),
+            models.Index(
+                fields=["territory", "-first_contact_on", "-id"], condition=in_work(), name="household_first_list_idx"
+            ),
             models.Index(fields=["territory", "advisor", "stage"], name="household_advisor_idx"),
+            models.Index(fields=["territory", "stage", "-created_at"], name="household_new_idx"),  # "My day"
             models.Index(fields=["territory", "-first_contact_on"], name="household_first_idx"),
             models.Index(
                 fields=["territory", "external_ref"], condition=~Q(external_ref=""), name="household_external_ref_idx"
@@ -372,6 +430,53 @@ class Household(models.Model):
     @property
     def children_ages(self) -> list[int]:
         return sorted(m.age for m in self.members.all() if m.kind == Person.Kind.CHILD and m.age is not None)
+
+
+class StageTally(models.Model):
+    """How many files in the work each territory has at each stage, as rows of +n/-n written by database triggers
+    on the households' table in the same transaction as the change (migration 0015): inserts only, so that two
+    changes at the same moment never wait on each other. The sum of a territory's rows is its count; the periodic
+    job `compact_stage_tallies` (fold_stage_tallies) folds them into one row per stage. Read it with stage_counts()."""
+
+    territory = models.ForeignKey(Territory, models.CASCADE, related_name="+", verbose_name=_("territory"))
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    n = models.IntegerField(_("files"))
+
+    class Meta:
+        verbose_name = _("count of files by stage")
+        verbose_name_plural = _("counts of files by stage")
+        indexes = [models.Index(fields=["territory", "stage"], name="stagetally_territory_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.stage} {self.n:+d}"
+
+
+def stage_counts(territory_ids) -> dict[str, int]:
+    """The files in the work per stage in the territories given (ids), read from the tallies: a few rows, whatever
+    the number of files."""
+    rows = (
+        StageTally.objects.filter(territory_id__in=territory_ids)
+        .values_list("stage")
+        .annotate(total=models.Sum("n"))
+        .order_by()
+    )
+    return {stage: total for stage, total in rows if total}
+
+
+def fold_stage_tallies() -> int:
+    """Fold each territory's tally rows into one row per stage; returns the rows removed. Each run deletes the rows
+    it reads (DELETE … RETURNING) and writes their sums back in the same transaction: rows added meanwhile by other
+    transactions stay for the next run, and two runs at the same moment never count a row twice."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {StageTally._meta.db_table} RETURNING territory_id, stage, n")
+        deleted = cursor.fetchall()
+        sums: dict[tuple[int, str], int] = {}
+        for territory_id, stage, n in deleted:
+            sums[territory_id, stage] = sums.get((territory_id, stage), 0) + n
+        StageTally.objects.bulk_create(
+            StageTally(territory_id=territory_id, stage=stage, n=n) for (territory_id, stage), n in sums.items() if n
+        )
+    return len(deleted) - sum(1 for n in sums.values() if n)
 
 
 class Person(models.Model):
@@ -496,7 +601,13 @@ class FollowUp(models.Model):
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
         ordering = ["done_at", "due_on", "pk"]
-        indexes = [models.Index(fields=["assignee", "done_at", "due_on"], name="followup_assignee_due_idx")]
+        indexes = [
+            models.Index(fields=["assignee", "done_at", "due_on"], name="followup_assignee_due_idx"),
+            # "My day": someone's open follow-ups by due date.
+            models.Index(
+                fields=["assignee", "due_on", "id"], condition=Q(done_at__isnull=True), name="followup_open_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Q
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -284,15 +284,18 @@ def team_of(territory):
     )
 
 
-def advisors_round_robin(territory: Territory):
-    """The advisor of `territory` who was given a new file the longest time ago (automatic assignment)."""
-    advisors = (
-        team_of(territory)
-        .filter(roles__kind=RoleKind.ADVISOR, roles__territory=territory)
-        .annotate(last_given=Max("households__created_at"))
-        .order_by(F("last_given").asc(nulls_first=True), "pk")
+def advisors_round_robin(territory: Territory) -> Role | None:
+    """The role of the active advisor of `territory` who was given a new file the longest time ago, locked until the
+    transaction ends. A role locked by another assignment at this moment is skipped (SKIP LOCKED): two applications
+    go to two advisors at once instead of one waiting for the other; with every advisor busy, it waits for the first."""
+    roles = (
+        Role.objects.filter(territory=territory, kind=RoleKind.ADVISOR, user__is_active=True)
+        .select_related("user")
+        .order_by(F("last_given_at").asc(nulls_first=True), "pk")
     )
-    return advisors.first()
+    return (
+        roles.select_for_update(skip_locked=True, of=("self",)).first() or roles.select_for_update(of=("self",)).first()
+    )
 
 
 class FormAlreadySent(Exception):
@@ -372,15 +375,14 @@ def acknowledge(territory: Territory, contact: PersonData, consents: dict[str, b
 
 
 def assign_in_turn(territory: Territory, household: Household) -> None:
-    """Give a new application to the territory's advisor whose turn it is. One assignment at a time per territory
-    (its row is the lock): two applications sent at the same moment go to two advisors, never both to one."""
+    """Give a new application to the territory's advisor whose turn it is (advisors_round_robin): two applications
+    sent at the same moment go to two advisors, never both to one, and neither waits for the territory."""
     with transaction.atomic():
-        # FOR NO KEY UPDATE: files being created meanwhile (their key share on the territory) never wait on it.
-        Territory.objects.select_for_update(no_key=True).filter(pk=territory.pk).first()
-        advisor = advisors_round_robin(territory)
-        if advisor is not None:
-            Household.objects.filter(pk=household.pk).update(advisor=advisor)
-            log_action(None, "prospect.assigned", household, {"to": str(advisor), "automatic": True})
+        role = advisors_round_robin(territory)
+        if role is not None:
+            Role.objects.filter(pk=role.pk).update(last_given_at=timezone.now())
+            Household.objects.filter(pk=household.pk).update(advisor=role.user)
+            log_action(None, "prospect.assigned", household, {"to": str(role.user), "automatic": True})
 
 
 MERGEABLE_FIELDS = [

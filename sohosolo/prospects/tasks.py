@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from sohosolo.audit.log import log_action
 from sohosolo.lib.emails import send_email_to_user
 from sohosolo.prospects.importing import ImportFileError, import_finished, import_prospects, job_run, undo_import
-from sohosolo.prospects.models import FileNews, ImportJob
+from sohosolo.prospects.models import FileNews, ImportJob, fold_stage_tallies
 from sohosolo.prospects.services import welcome_sequence  # noqa: F401  (queued tasks name this path)
 
 
@@ -81,6 +81,12 @@ def run_import(job_id: int) -> dict:
 
 
 REJECTED_ROWS_KEEP_DAYS = 30
+
+
+@task()
+def compact_stage_tallies() -> int:
+    """Fold the counts of files by stage into one row per territory and stage (see StageTally)."""
+    return fold_stage_tallies()
 
 
 @task()

@@ -6,9 +6,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +24,7 @@ from sohosolo.audit.log import log_action
 from sohosolo.audit.models import ActionLog
 from sohosolo.lib.addresses import client_address
 from sohosolo.lib.exports import csv_response, xlsx_response
+from sohosolo.lib.keyset import AFTER, BEFORE, keyset_page
 from sohosolo.prospects.access import get_household_or_404, log_read
 from sohosolo.prospects.forms import (
     NEED_FIELDS,
@@ -48,6 +48,7 @@ from sohosolo.prospects.models import (
     Stage,
     in_work,
     main_contact_prefetch,
+    stage_counts,
 )
 from sohosolo.prospects.services import (
     MERGEABLE_FIELDS,
@@ -142,22 +143,40 @@ def prospect_list(request: HttpRequest, code: str) -> HttpResponse:
     territory = get_territory_or_404(request, code)
     form = ProspectFilterForm(territory, request.GET or None)
     households = form.filter(Household.objects.current().filter(territory=territory))
-    page = Paginator(
-        households.select_related("territory", "advisor").with_main_contact(),
-        PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
-    counts = dict(Household.objects.current().filter(territory=territory).values_list("stage").annotate(n=Count("pk")))
+    page = keyset_page(
+        households.select_related("territory", "advisor").with_main_contact(), form.sort_key(), PAGE_SIZE, request.GET
+    )
+    counts = stage_counts([territory.pk])
+    total, exact = list_total(form, households, counts)
+    query = request.GET.copy()
+    for name in (AFTER, BEFORE):
+        query.pop(name, None)
     context = {
         "territory": territory,
         "form": form,
         "page": page,
+        "total": total,
+        "total_is_exact": exact,
         "stage_counts": [(stage, counts.get(stage.value, 0)) for stage in Stage],
         "assign_form": AssignForm(territory),
         "saved_views": SavedView.objects.filter(user=request.user, territory=territory),
         "open_stages": OPEN_STAGES,
-        "querystring": request.GET.urlencode(),
+        "querystring": query.urlencode(),
     }
     return render(request, "prospects/prospect_list.html", context)
+
+
+COUNT_LIMIT = 10_000  # a filtered list counts its files up to here ("more than 10,000"), never the whole table
+
+
+def list_total(form: ProspectFilterForm, households, counts: dict[str, int]) -> tuple[int, bool]:
+    """The number of files the list shows and whether it is exact: the tallies' sum when only stages are chosen,
+    else a count that stops after COUNT_LIMIT files."""
+    stages = form.stages_only()
+    if stages is not None:
+        return sum(counts.get(stage, 0) for stage in stages), True
+    found = households.order_by()[: COUNT_LIMIT + 1].count()
+    return min(found, COUNT_LIMIT), found <= COUNT_LIMIT
 
 
 EXPORT_BATCH = 2000
@@ -238,7 +257,7 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
     """The open files by stage, with counts; a card's stage is changed in place."""
     territory = get_territory_or_404(request, code)
     households = Household.objects.current().filter(territory=territory)
-    counts = dict(households.values_list("stage").annotate(n=Count("pk")))
+    counts = stage_counts([territory.pk])
     columns = []
     for stage in (Stage.NEW, Stage.FIRST_INTERVIEW, Stage.FOLLOW_UP, Stage.VISIT):
         cards = (
@@ -642,9 +661,9 @@ def my_day(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "news": news,
-        "overdue": mine.filter(due_on__lt=today).order_by("due_on")[:50],
-        "due_today": mine.filter(due_on=today)[:50],
-        "coming": mine.filter(due_on__gt=today, due_on__lte=today + timedelta(days=7)).order_by("due_on")[:50],
+        "overdue": mine.filter(due_on__lt=today).order_by("due_on", "pk")[:50],
+        "due_today": mine.filter(due_on=today).order_by("pk")[:50],
+        "coming": mine.filter(due_on__gt=today, due_on__lte=today + timedelta(days=7)).order_by("due_on", "pk")[:50],
         "new_households": new,
         "today": today,
     }
