@@ -68,6 +68,28 @@ def test_the_counts_per_stage_follow_every_kind_of_change(world):
     assert_tallies_true(a, b)
 
 
+def test_a_territory_deleted_with_its_files_leaves_its_tallies_consistent_and_folded_away(db):
+    """The triggers write rows while the households of a deleted territory go: no constraint may refuse them at
+    commit (a test database flushed between tests, a territory removed by an administrator)."""
+    from sohosolo.territory.models import Territory
+
+    gone = Territory.objects.create(code="gone", name="Gone", departement="32")
+    kept = Territory.objects.create(code="kept", name="Kept", departement="32")
+    for i in range(3):
+        make_household(gone, last_name=f"Nom{i}")
+    make_household(kept, last_name="Reste")
+    with connection.cursor() as cursor:  # as a flush does: table after table, the territories before the files
+        cursor.execute("DELETE FROM territory_territory WHERE id = %s", [gone.pk])
+        files = "SELECT id FROM prospects_household WHERE territory_id = %s"
+        for table in ("prospects_person", "prospects_interaction", "privacy_consent"):
+            cursor.execute(f"DELETE FROM {table} WHERE household_id IN ({files})", [gone.pk])
+        cursor.execute("DELETE FROM prospects_household WHERE territory_id = %s", [gone.pk])
+    connection.check_constraints([StageTally._meta.db_table])  # what a commit checks: the constraints are deferred
+    fold_stage_tallies()
+    assert set(StageTally.objects.values_list("territory_id", flat=True)) == {kept.pk}
+    assert_tallies_true(kept)
+
+
 def test_the_board_and_the_list_show_the_counts_without_counting_the_table(world, client_for):
     for stage in (Stage.NEW, Stage.NEW, Stage.FOLLOW_UP):
         make_household(world.territory_a, stage=stage)

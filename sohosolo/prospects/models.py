@@ -438,7 +438,11 @@ class StageTally(models.Model):
     changes at the same moment never wait on each other. The sum of a territory's rows is its count; the periodic
     job `compact_stage_tallies` (fold_stage_tallies) folds them into one row per stage. Read it with stage_counts()."""
 
-    territory = models.ForeignKey(Territory, models.CASCADE, related_name="+", verbose_name=_("territory"))
+    # No foreign key constraint: the triggers write rows while the households of a territory being deleted go (the
+    # territory's own rows may already be gone); fold_stage_tallies drops the rows of a territory that is no more.
+    territory = models.ForeignKey(
+        Territory, models.DO_NOTHING, db_constraint=False, related_name="+", verbose_name=_("territory")
+    )
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
     n = models.IntegerField(_("files"))
 
@@ -466,13 +470,16 @@ def stage_counts(territory_ids) -> dict[str, int]:
 def fold_stage_tallies() -> int:
     """Fold each territory's tally rows into one row per stage; returns the rows removed. Each run deletes the rows
     it reads (DELETE … RETURNING) and writes their sums back in the same transaction: rows added meanwhile by other
-    transactions stay for the next run, and two runs at the same moment never count a row twice."""
+    transactions stay for the next run, and two runs at the same moment never count a row twice. The rows of a
+    territory deleted since are dropped."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {StageTally._meta.db_table} RETURNING territory_id, stage, n")
         deleted = cursor.fetchall()
         sums: dict[tuple[int, str], int] = {}
+        existing = set(Territory.objects.filter(pk__in={row[0] for row in deleted}).values_list("pk", flat=True))
         for territory_id, stage, n in deleted:
-            sums[territory_id, stage] = sums.get((territory_id, stage), 0) + n
+            if territory_id in existing:
+                sums[territory_id, stage] = sums.get((territory_id, stage), 0) + n
         StageTally.objects.bulk_create(
             StageTally(territory_id=territory_id, stage=stage, n=n) for (territory_id, stage), n in sums.items() if n
         )

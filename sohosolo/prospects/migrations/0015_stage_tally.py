@@ -102,7 +102,8 @@ class Migration(migrations.Migration):
                 (
                     "territory",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
                         to="territory.territory",
                         verbose_name="territory",
