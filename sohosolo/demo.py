@@ -29,6 +29,7 @@ from sohosolo.intranet.demo import load_intranet
 from sohosolo.network.demo import load_network
 from sohosolo.privacy.demo import load_privacy
 from sohosolo.prospects.demo import load_prospects
+from sohosolo.results.figures import refresh_figures
 from sohosolo.territory.communes import load_communes
 from sohosolo.territory.models import SERVICES, BroadbandQuality, Commune, Goal, Hub, Territory, Village, Weekday
 
@@ -171,6 +172,7 @@ def load_demo(prospects_scale: float = 1.0, today: date | None = None) -> dict[s
     now = demo_instant(today) if today is not None else timezone.now()
     with time_machine.travel(now, tick=False), transaction.atomic():
         counts = _load_demo(prospects_scale, timezone.localdate(), timezone.now())
+        refresh_figures()  # the dashboard's per-day rows, counted at once rather than by the worker
         problems = demo_problems(timezone.localdate(), timezone.now())
         if problems:
             raise DemoInconsistent(problems)

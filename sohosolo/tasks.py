@@ -26,7 +26,7 @@ from sohosolo.privacy.tasks import (
     remind_rights_requests,
 )
 from sohosolo.prospects.tasks import clean_up_imports, compact_stage_tallies, send_file_news_digests
-from sohosolo.results.tasks import clean_up_reports
+from sohosolo.results.tasks import clean_up_reports, refresh_results_figures
 
 
 @task()
@@ -76,6 +76,7 @@ PERIODIC_JOBS = [
     PeriodicJob("backup_database", timedelta(hours=24), backup_database),
     PeriodicJob("clean_up_imports", timedelta(hours=1), clean_up_imports),
     PeriodicJob("compact_stage_tallies", timedelta(minutes=10), compact_stage_tallies),
+    PeriodicJob("refresh_results_figures", timedelta(minutes=1), refresh_results_figures),
     PeriodicJob("send_event_reminders", timedelta(minutes=15), send_event_reminders),
     PeriodicJob("generate_event_occurrences", timedelta(hours=24), generate_event_occurrences),
     # Every hour: last week's digest goes out early on Monday, and to whoever gets a role later in the week.

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils import timezone
+
 from sohosolo.prospects.models import Household, Stage
 from sohosolo.results import stats
+from sohosolo.results.recount import recount
 from sohosolo.territory.models import Territory
 
 
@@ -20,8 +23,12 @@ def test_french_region_from_the_town_metropolitan_before_overseas(db):
     for town in ("Saint-Denis", "saint-denis", "Nowhere"):
         Household.objects.create(territory=territory, current_country="France", current_town=town)
     Household.objects.create(territory=territory, current_country="Belgique", current_town="Bruxelles")
-    rows = stats.regions(Household.objects.filter(territory=territory))
-    assert [(r.label, r.value) for r in rows] == [("Île-de-France", 2), ("Non renseigné", 1)]
+    today = timezone.localdate()
+    for results in (
+        stats.compute(territory, stats.Period(today, today)),
+        recount(territory, stats.Period(today, today)),
+    ):
+        assert [(r.label, r.value) for r in results.regions] == [("Île-de-France", 2), ("Non renseigné", 1)]
 
 
 def test_committees_activity_per_village(world):

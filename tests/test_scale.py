@@ -231,6 +231,29 @@ def test_the_search_index_follows_changes_of_the_search_text(world):
     assert not Household.objects.search("goff").exists()
 
 
+def test_a_search_in_a_territory_asks_the_index_for_its_files_only_and_follows_a_move(world):
+    a, b = world.territory_a, world.territory_b
+    here = make_household(a, first_name="Yann", last_name="Kervella", email="")
+    there = make_household(b, first_name="Anne", last_name="Kervella", email="")
+    assert set(Household.objects.filter(territory=a).search("kervella", territory=a)) == {here}
+    assert set(Household.objects.filter(territory=b).search("kervella", territory=b)) == {there}
+    Household.objects.filter(pk=here.pk).update(territory=b)
+    assert not Household.objects.filter(territory=a).search("kervella", territory=a).exists()
+    assert set(Household.objects.filter(territory=b).search("kervella", territory=b)) == {here, there}
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rowid FROM prospects_household_fts WHERE prospects_household_fts MATCH %s",
+                [f'"kervella" AND "⟦{a.pk}⟧"'],
+            )
+            assert cursor.fetchall() == []  # the index itself answers for one territory
+            cursor.execute(
+                "SELECT rowid FROM prospects_household_fts WHERE prospects_household_fts MATCH %s",
+                [f'"kervella" AND "⟦{b.pk}⟧"'],
+            )
+            assert {row[0] for row in cursor.fetchall()} == {here.pk, there.pk}
+
+
 def test_new_files_go_to_the_advisors_in_turn_from_their_roles(world):
     """The advisor given the oldest file before is next; the turn is kept on the role, not found by a scan."""
     from sohosolo.accounts.models import Role, RoleKind

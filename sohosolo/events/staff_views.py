@@ -526,7 +526,7 @@ def register_prospect(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     found = []
     if query:
         households = Household.objects.current().filter(territory=territory)
-        households = households.filter(pk=query) if query.isdigit() else households.search(query)
+        households = households.filter(pk=query) if query.isdigit() else households.search(query, territory)
         registered = event.registrations.exclude(status=Registration.Status.CANCELLED).filter(household=OuterRef("pk"))
         found = (
             households.select_related("advisor")

@@ -277,7 +277,7 @@ class ProspectFilterForm(forms.Form):
 
     def __init__(self, territory: Territory, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-
+        self.territory = territory
         self.fields["advisor"].queryset = team_of(territory)
         self.fields["village"].queryset = territory.villages.order_by("name")
         self.fields["tag"].queryset = territory.tags.all()
@@ -289,7 +289,7 @@ class ProspectFilterForm(forms.Form):
             return households.order_by(*self.order())
         data = self.cleaned_data
         if data["q"]:
-            households = households.search(data["q"])
+            households = households.search(data["q"], territory=self.territory)
         if data["stage"]:
             households = households.filter(stage__in=data["stage"])
         for field in ("advisor", "activity", "source"):

@@ -191,14 +191,15 @@ class HouseholdQuerySet(models.QuerySet):
         """Each household with `main_contacts`, its main contact in a list: one query for a whole page."""
         return self.prefetch_related(main_contact_prefetch())
 
-    def search(self, text: str) -> HouseholdQuerySet:
+    def search(self, text: str, territory=None) -> HouseholdQuerySet:
         """Every word must appear in the names, emails, phones, towns or notes; accents and case ignored. The first
         SEARCH_WORDS words count, each cut at 60 characters: a person's search, never a query too large to run. A
         phone number, however written, finds the files of the people with that number.
 
         The words are looked up in an index first (SQLite's full-text table, PostgreSQL's trigram index), in one
         query without order: when they match at most SEARCH_CANDIDATES files of the queryset, the search is over
-        those; more, and the words are so common that the list's order finds a page of them at once."""
+        those; more, and the words are so common that the list's order finds a page of them at once. Searching in
+        one `territory` (the queryset must be of it), SQLite's index is asked for that territory's files only."""
         text = text[:2000]
         key = phone_key(text) if PHONE_LIKE.fullmatch(text.strip()) else ""
         if key:
@@ -215,6 +216,8 @@ class HouseholdQuerySet(models.QuerySet):
             if not has_search_table():
                 return qs
             phrase = " AND ".join('"{}"'.format(word.replace('"', '""')) for word in indexed)
+            if territory is not None:
+                phrase += f' AND "⟦{territory.pk}⟧"'  # the territory's marker in the index (migration 0018)
             matching = RawSQL(f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s", [phrase])
             candidates = qs.filter(pk__in=matching)
         ids = list(candidates.order_by().values_list("pk", flat=True)[: SEARCH_CANDIDATES + 1])
@@ -225,7 +228,7 @@ class HouseholdQuerySet(models.QuerySet):
 
 SEARCH_WORDS = 12
 SEARCH_CANDIDATES = 10_000
-SEARCH_TABLE = "prospects_household_fts"  # SQLite's full-text index of the search text (migration 0017)
+SEARCH_TABLE = "prospects_household_fts"  # SQLite's full-text index of the search text (migrations 0016, 0018)
 PHONE_LIKE = re.compile(r"\+?[0-9][0-9 .()/-]{7,}")
 
 

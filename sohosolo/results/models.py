@@ -54,3 +54,73 @@ class AnnualReport(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class Measure(models.TextChoices):
+    """What a DayFigure counts, on the day it is dated (see sohosolo/results/figures.py)."""
+
+    CONTACT = "contact", _("first contacts")
+    SOURCE = "source", _("first contacts by source")
+    ACTIVITY = "activity", _("first contacts by activity")
+    COUNTRY = "country", _("first contacts by country")
+    REGION = "region", _("first contacts in France by region or town")
+    VILLAGE = "village", _("first contacts by village of interest")
+    REACH = "reach", _("first contacts by furthest stage reached")
+    SETTLED = "settled", _("settlements by commune")
+    DAYS = "days", _("settlements by days since the first contact")
+    FOLLOWED = "followed", _("files starting (+1) or ending (-1) being followed")
+
+
+class DayFigure(models.Model):
+    """One figure of a territory on one day: how many households (and people) count for `measure` and `key` that
+    day. The dashboard and the report add these rows up over a period (hundreds of rows, whatever the number of
+    files); sohosolo/results/figures.py keeps them equal to the records. No foreign key constraint: the rows of a
+    territory being deleted are written back as its files go."""
+
+    territory = models.ForeignKey(
+        Territory, models.DO_NOTHING, db_constraint=False, related_name="+", verbose_name=_("territory")
+    )
+    measure = models.CharField(_("measure"), max_length=10, choices=Measure.choices)
+    day = models.DateField(_("day"))
+    key = models.CharField(_("key"), max_length=200, blank=True)
+    n = models.IntegerField(_("households"), default=0)
+    people = models.IntegerField(_("people"), default=0)
+
+    class Meta:
+        verbose_name = _("figure of a day")
+        verbose_name_plural = _("figures of days")
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "measure", "day", "key"], name="dayfigure_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.measure} {self.key}: {self.n}"
+
+
+class HouseholdFigures(models.Model):
+    """What one household adds to the DayFigure rows, as last counted: taken back when it changes or goes. Keyed by
+    the household's id, not a foreign key: a deleted household's rows must still be found to be taken back."""
+
+    household_id = models.BigIntegerField(_("household"), primary_key=True)
+    rows = models.JSONField(_("rows"), default=list)
+
+    class Meta:
+        verbose_name = _("figures of a household")
+        verbose_name_plural = _("figures of households")
+
+    def __str__(self) -> str:
+        return f"{self.household_id}: {len(self.rows)}"
+
+
+class PendingFigure(models.Model):
+    """A household whose figures must be counted again, written by database triggers (migration 0003) in the same
+    transaction as the change of the household, its stage history or its villages of interest."""
+
+    household_id = models.BigIntegerField(_("household"))
+
+    class Meta:
+        verbose_name = _("household to count again")
+        verbose_name_plural = _("households to count again")
+
+    def __str__(self) -> str:
+        return str(self.household_id)

@@ -19,6 +19,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from sohosolo.results import charts
+from sohosolo.results.figures import refresh_figures
 from sohosolo.results.stats import Period, Results, compute
 from sohosolo.territory.maps import departement_svg
 from sohosolo.territory.models import Commune, Territory
@@ -159,6 +160,7 @@ def logo_image(territory: Territory):
 
 
 def report_context(territory: Territory, year: int) -> dict:
+    refresh_figures()  # a report is written by the worker: every change counted, however many wait
     results = compute(territory, Period.year(year))
     return {
         "results": results,

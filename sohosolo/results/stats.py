@@ -1,8 +1,10 @@
-"""The programme's figures, computed from the records each time (no counter kept by hand).
+"""The programme's figures for a period: the dashboard's and the annual report's.
 
-Every figure is a query over the prospects' files, their dated timeline entries, the events and the roles, so that
-correcting a record corrects the figures. The definitions shown next to each figure in the dashboard and the report
-are the `DEFINITIONS` below: keep them in step with the code.
+The figures about the files are added up from the per-day rows kept by sohosolo/results/figures.py (a few hundred
+rows for a year, whatever the number of files), brought up to date first; those about events, committees and the
+club are counted from their records. sohosolo/results/recount.py computes the same figures from the records: the
+reference the tests compare with. The definitions shown next to each figure in the dashboard and the report are the
+`DEFINITIONS` below: keep them in step with both.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +24,9 @@ from sohosolo.committees.stats import activity_by_village
 from sohosolo.events.models import Event, Kind, Registration
 from sohosolo.lib.text import fold
 from sohosolo.network.stats import club_size as network_club_size
-from sohosolo.prospects.models import Activity, Household, Interaction, Source, Stage, end_of_day
+from sohosolo.prospects.models import FOLLOWED_STAGES, Activity, Household, Source, Stage, end_of_day, stage_counts
+from sohosolo.results.figures import INLINE_LIMIT, refresh_figures
+from sohosolo.results.models import DayFigure, Measure
 from sohosolo.territory.communes import regions_of_towns
 from sohosolo.territory.models import Commune, Goal, Territory, Village
 
@@ -167,6 +171,7 @@ class Results:
     events: list[Row]
     club_size: int
     definitions: dict = field(default_factory=lambda: DEFINITIONS)
+    waiting: int = 0  # changes of files not counted yet (the worker is on them): the figures are a little behind
 
     @property
     def goal_progress(self) -> int | None:
@@ -181,7 +186,99 @@ class Results:
         return round(100 * self.key.new_contacts / self.goal.contacts)
 
 
-# --- One figure each ------------------------------------------------------------------------------------------------
+# --- The files' figures, read from the per-day rows ----------------------------------------------------------------
+
+
+class Figures:
+    """The figures about a territory's files, added up from its DayFigure rows (sohosolo/results/figures.py).
+    recount.Records answers the same questions from the records."""
+
+    def __init__(self, territory: Territory) -> None:
+        self.territory = territory
+
+    def rows(self, measure: Measure, period: Period | None = None, until: date | None = None):
+        rows = DayFigure.objects.filter(territory=self.territory, measure=measure)
+        if period is not None:
+            rows = rows.filter(day__range=(period.start, period.end))
+        if until is not None:
+            rows = rows.filter(day__lte=until)
+        return rows
+
+    def total(self, measure: Measure, period: Period) -> tuple[int, int]:
+        sums = self.rows(measure, period).aggregate(total=Sum("n"), persons=Sum("people"))
+        return sums["total"] or 0, sums["persons"] or 0
+
+    def by_key(self, measure: Measure, period: Period) -> list[tuple[str, int, int]]:
+        """(key, households, people) of the period, most households first, then by key; none with 0."""
+        rows = (
+            self.rows(measure, period)
+            .values_list("key")
+            .annotate(total=Sum("n"), persons=Sum("people"))
+            .filter(~Q(total=0) | ~Q(persons=0))
+            .order_by("-total", "key")
+        )
+        return list(rows)
+
+    def key(self, period: Period) -> KeyFigures:
+        settled, people = self.total(Measure.SETTLED, period)
+        followed = self.rows(Measure.FOLLOWED, until=period.end).aggregate(total=Sum("n"))["total"] or 0
+        return KeyFigures(
+            new_contacts=self.total(Measure.CONTACT, period)[0],
+            settled_families=settled,
+            settled_people=people,
+            followed_end=followed,
+        )
+
+    def followed_now(self) -> int:
+        counts = stage_counts([self.territory.pk])
+        return sum(counts.get(str(stage), 0) for stage in FOLLOWED_STAGES)
+
+    def contacts_by_month(self, period: Period) -> dict[tuple[int, int], int]:
+        rows = (
+            self.rows(Measure.CONTACT, period)
+            .annotate(y=ExtractYear("day"), m=ExtractMonth("day"))
+            .values_list("y", "m")
+            .annotate(total=Sum("n"))
+            .order_by()
+        )
+        return {(y, m): n for y, m, n in rows}
+
+    def by_year(self, date_field: str, last_year: int) -> dict[int, tuple[int, int]]:
+        measure = {"first_contact_on": Measure.CONTACT, "settled_on": Measure.SETTLED}[date_field]
+        rows = (
+            self.rows(measure, until=date(last_year, 12, 31))
+            .annotate(y=ExtractYear("day"))
+            .values_list("y")
+            .annotate(total=Sum("n"), persons=Sum("people"))
+            .filter(total__gt=0)
+            .order_by()
+        )
+        return {y: (n, p or 0) for y, n, p in rows}
+
+    def funnel(self, period: Period) -> list[int]:
+        reached = Counter({int(key): n for key, n, _p in self.by_key(Measure.REACH, period)})
+        return [sum(n for step, n in reached.items() if step >= i) for i in range(len(FUNNEL))]
+
+    def settle_days(self, period: Period) -> list[int]:
+        return [int(key) for key, n, _p in self.by_key(Measure.DAYS, period) for _i in range(n)]
+
+    def breakdown(self, period: Period, field_name: str) -> list[tuple[str, int]]:
+        measure = {"source": Measure.SOURCE, "activity": Measure.ACTIVITY, "current_country": Measure.COUNTRY}
+        return [(key, n) for key, n, _p in self.by_key(measure[field_name], period)]
+
+    def regions(self, period: Period) -> tuple[Counter, Counter]:
+        """The French contacts' regions kept on anonymised files, and the towns given by the others."""
+        kept, towns = Counter(), Counter()
+        for key, n, _p in self.by_key(Measure.REGION, period):
+            (kept if key.startswith("r:") else towns)[key[2:]] += n
+        return kept, towns
+
+    def settled(self, period: Period) -> list[tuple[str, int, int]]:
+        """(commune, households, people) of the settlements in the period ("" for no commune)."""
+        return self.by_key(Measure.SETTLED, period)
+
+    def interested(self, period: Period) -> dict[int, int]:
+        return {int(key): n for key, n, _p in self.by_key(Measure.VILLAGE, period)}
 
 
 def households(territory: Territory):
@@ -189,31 +286,21 @@ def households(territory: Territory):
 
 
 def key_figures(territory: Territory, period: Period) -> KeyFigures:
-    qs = households(territory)
-    settled = qs.filter(settled_on__range=(period.start, period.end)).aggregate(
-        n=Count("pk"), people=Sum("settled_people")
-    )
-    return KeyFigures(
-        new_contacts=qs.filter(first_contact_on__range=(period.start, period.end)).count(),
-        settled_families=settled["n"],
-        settled_people=settled["people"] or 0,
-        followed_end=followed_at(territory, period.end).count(),
-    )
+    refresh_figures(limit=INLINE_LIMIT)
+    return Figures(territory).key(period)
 
 
-def contacts_by_month(territory: Territory, period: Period) -> list[Row]:
-    rows = (
-        households(territory)
-        .filter(first_contact_on__range=(period.start, period.end))
-        .annotate(y=ExtractYear("first_contact_on"), m=ExtractMonth("first_contact_on"))
-        .values_list("y", "m")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    counts = {(y, m): n for y, m, n in rows}
-    many_years = period.start.year != period.end.year
+def by_year(territory: Territory, date_field: str, last_year: int, people: bool = False, source=None) -> list[Row]:
+    """A count per calendar year from the territory's first year to `last_year` (people summed if asked)."""
+    if source is None:
+        refresh_figures(limit=INLINE_LIMIT)
+        source = Figures(territory)
+    counts = source.by_year(date_field, last_year)
+    if not counts:
+        return []
     return [
-        Row(f"{month_name(m)} {y}" if many_years else month_name(m), counts.get((y, m), 0)) for y, m in period.months()
+        Row(str(y), counts.get(y, (0, 0))[0], counts.get(y, (0, 0))[1] if people else None)
+        for y in range(min(counts), last_year + 1)
     ]
 
 
@@ -224,22 +311,11 @@ def month_name(month: int) -> str:
     return str(MONTHS_AP[month]).capitalize()
 
 
-def by_year(territory: Territory, date_field: str, last_year: int, people: bool = False) -> list[Row]:
-    """A count per calendar year from the territory's first year to `last_year` (people summed if asked)."""
-    rows = (
-        households(territory)
-        .filter(**{f"{date_field}__isnull": False, f"{date_field}__year__lte": last_year})
-        .annotate(y=ExtractYear(date_field))
-        .values_list("y")
-        .annotate(n=Count("pk"), p=Sum("settled_people"))
-        .order_by()
-    )
-    counts = {y: (n, p or 0) for y, n, p in rows}
-    if not counts:
-        return []
+def contacts_by_month(source, period: Period) -> list[Row]:
+    counts = source.contacts_by_month(period)
+    many_years = period.start.year != period.end.year
     return [
-        Row(str(y), counts.get(y, (0, 0))[0], counts.get(y, (0, 0))[1] if people else None)
-        for y in range(min(counts), last_year + 1)
+        Row(f"{month_name(m)} {y}" if many_years else month_name(m), counts.get((y, m), 0)) for y, m in period.months()
     ]
 
 
@@ -254,64 +330,32 @@ def projection(settled: int, period: Period, today: date) -> int | None:
     return round(settled * days / gone)
 
 
-def funnel(territory: Territory, period: Period) -> list[Step]:
-    cohort = households(territory).filter(first_contact_on__range=(period.start, period.end))
-    aggregates = {}
-    for i, stage in enumerate(FUNNEL):
-        later = [str(s) for s in FUNNEL[i:]]
-        passed = Interaction.objects.filter(household=OuterRef("pk"), kind=Interaction.Kind.STAGE).filter(
-            Q(data__from__in=later) | Q(data__to__in=later)
-        )
-        condition = Q(stage__in=later) | Q(Exists(passed)) if i else Q(pk__isnull=False)
-        aggregates[stage.value] = Count("pk", filter=condition)
-    counts = cohort.aggregate(**aggregates)
+def funnel(source, period: Period) -> list[Step]:
     steps, before = [], None
-    for stage in FUNNEL:
-        n = counts[stage.value]
+    for stage, n in zip(FUNNEL, source.funnel(period), strict=True):
         rate = round(100 * n / before, 1) if before else None
         steps.append(Step(str(stage.label), n, rate))
         before = n
     return steps
 
 
-def breakdown(qs, field_name: str, choices=None, blank_label: str | None = None) -> list[Row]:
+def breakdown(rows: list[tuple[str, int]], choices=None, blank_label: str | None = None) -> list[Row]:
     labels = dict(choices) if choices else {}
-    rows = qs.values_list(field_name).annotate(n=Count("pk")).order_by("-n", field_name)
-    out = []
-    for value, n in rows:
-        label = labels.get(value, value) if value else (blank_label or _("Not given"))
-        out.append(Row(str(label), n))
-    return out
+    return [Row(str(labels.get(value, value) if value else (blank_label or _("Not given"))), n) for value, n in rows]
 
 
-def regions(contacts) -> list[Row]:
+def regions(kept: Counter, towns: Counter) -> list[Row]:
     """French contacts by region: the region of the commune named like their town (several communes may share a
     name: a metropolitan one before an overseas one, then the most populous), or for an anonymised file the region
     kept when its town was erased; "Not known" when none matches."""
-    french = contacts.filter(current_country__iexact="France")
-    counts: Counter[str] = Counter()
-    kept = french.exclude(residence_region="").values_list("residence_region").annotate(n=Count("pk")).order_by()
-    for region, n in kept:
-        counts[region] += n
-    towns = Counter(
-        dict(french.filter(residence_region="").values_list("current_town").annotate(n=Count("pk")).order_by())
-    )
+    counts: Counter[str] = Counter(kept)
     region_of = regions_of_towns(towns)
     for town, n in towns.items():
         counts[region_of.get(fold(town or ""), str(_("Not known")))] += n
-    return [Row(label, n) for label, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    return [Row(label, n) for label, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])) if n]
 
 
-def settled_rows(territory: Territory, period: Period) -> list[tuple[date, date, int, str]]:
-    return list(
-        households(territory)
-        .filter(settled_on__range=(period.start, period.end))
-        .values_list("first_contact_on", "settled_on", "settled_people", "settled_commune_id")
-    )
-
-
-def median_days(rows: list[tuple[date, date, int, str]]) -> int | None:
-    days = [(settled - first).days for first, settled, _p, _c in rows if first and settled]
+def median_days(days: list[int]) -> int | None:
     return round(statistics.median(days)) if days else None
 
 
@@ -338,24 +382,15 @@ def events_held(territory: Territory, period: Period, now: datetime) -> list[Row
 
 
 def committees_activity(
-    territory: Territory, period: Period, settled: list, now: datetime | None = None
+    territory: Territory, period: Period, source, now: datetime | None = None
 ) -> list[VillageActivity]:
     """The partner villages' activity in the period. Other apps may add their own columns (referrals, visits,
     welcome actions) to the VillageActivity rows from their own stats module."""
     villages = list(Village.objects.filter(territory=territory).select_related("commune").order_by("name"))
     rows = {v.pk: VillageActivity(v) for v in villages}
-    interested = (
-        Village.objects.filter(pk__in=rows)
-        .annotate(
-            n=Count(
-                "interested_households",
-                filter=Q(interested_households__first_contact_on__range=(period.start, period.end)),
-            )
-        )
-        .values_list("pk", "n")
-    )
-    for pk, n in interested:
-        rows[pk].interested = n
+    for pk, n in source.interested(period).items():
+        if pk in rows:
+            rows[pk].interested = n
     meetings = (
         Event.objects.filter(
             village__in=villages,
@@ -371,10 +406,10 @@ def committees_activity(
     for pk, n in meetings:
         rows[pk].meetings = n
     by_commune = {v.commune_id: rows[v.pk] for v in villages}
-    for _first, _settled, people, commune_id in settled:
+    for commune_id, n, people in source.settled(period):
         if commune_id in by_commune:
-            by_commune[commune_id].settled += 1
-            by_commune[commune_id].people += people or 0
+            by_commune[commune_id].settled += n
+            by_commune[commune_id].people += people
     # What the committees recorded: referrals received, visits held, welcome actions done (sohosolo/committees).
     for pk, work in activity_by_village(territory, period.start, period.end).items():
         if pk in rows:
@@ -389,12 +424,8 @@ def club_size(territory: Territory, period: Period) -> int:
     return network_club_size(territory, min(period.end, timezone.localdate()))
 
 
-def settled_communes(rows: list) -> list[tuple[Commune, int, int]]:
-    per: dict[str, list[int]] = {}
-    for _first, _settled, people, commune_id in rows:
-        if commune_id:
-            n, p = per.get(commune_id, [0, 0])
-            per[commune_id] = [n + 1, p + (people or 0)]
+def settled_communes(rows: list[tuple[str, int, int]]) -> list[tuple[Commune, int, int]]:
+    per = {commune_id: (n, people) for commune_id, n, people in rows if commune_id and n}
     communes = Commune.objects.filter(pk__in=per).only("insee_code", "name")
     return sorted(((c, *per[c.pk]) for c in communes), key=lambda item: (-item[1], item[0].name))
 
@@ -402,13 +433,18 @@ def settled_communes(rows: list) -> list[tuple[Commune, int, int]]:
 # --- All of them ----------------------------------------------------------------------------------------------------
 
 
-def compute(territory: Territory, period: Period, today: date | None = None) -> Results:
+def compute(territory: Territory, period: Period, today: date | None = None, source=None) -> Results:
+    """Every figure of the period. The changes of files waiting to be counted are counted first when they are few
+    (INLINE_LIMIT); more (an import, a restore), and the worker is on them: the figures say they are a little behind.
+    `source` answers the files' questions (default: the per-day rows; recount.Records: the records)."""
     today = today or timezone.localdate()
     now = timezone.now()
-    qs = households(territory)
-    contacts = qs.filter(first_contact_on__range=(period.start, period.end))
-    key = key_figures(territory, period)
-    settled = settled_rows(territory, period)
+    waiting = 0
+    if source is None:
+        waiting = refresh_figures(limit=INLINE_LIMIT)
+        source = Figures(territory)
+    key = source.key(period)
+    settled = source.settled(period)
     goal = Goal.objects.filter(territory=territory, year=period.end.year).first() if period.is_year else None
     last_year = period.end.year
     return Results(
@@ -416,21 +452,22 @@ def compute(territory: Territory, period: Period, today: date | None = None) -> 
         period=period,
         today=today,
         key=key,
-        previous=key_figures(territory, period.previous),
-        followed_now=qs.followed_now().count(),
-        contacts_by_month=contacts_by_month(territory, period),
-        contacts_by_year=by_year(territory, "first_contact_on", last_year),
-        settled_by_year=by_year(territory, "settled_on", last_year, people=True),
+        previous=source.key(period.previous),
+        followed_now=source.followed_now(),
+        contacts_by_month=contacts_by_month(source, period),
+        contacts_by_year=by_year(territory, "first_contact_on", last_year, source=source),
+        settled_by_year=by_year(territory, "settled_on", last_year, people=True, source=source),
         goal=goal,
         projection=projection(key.settled_families, period, today),
-        funnel=funnel(territory, period),
-        median_days=median_days(settled),
-        sources=breakdown(contacts, "source", Source.choices),
-        activities=breakdown(contacts, "activity", Activity.choices),
-        countries=breakdown(contacts, "current_country"),
-        regions=regions(contacts),
+        funnel=funnel(source, period),
+        median_days=median_days(source.settle_days(period)),
+        sources=breakdown(source.breakdown(period, "source"), Source.choices),
+        activities=breakdown(source.breakdown(period, "activity"), Activity.choices),
+        countries=breakdown(source.breakdown(period, "current_country")),
+        regions=regions(*source.regions(period)),
         settled_communes=settled_communes(settled),
-        villages=committees_activity(territory, period, settled, now),
+        villages=committees_activity(territory, period, source, now),
         events=events_held(territory, period, now),
         club_size=club_size(territory, period),
+        waiting=waiting,
     )

@@ -1,4 +1,5 @@
-"""Background work of the results: writing the annual reports, and removing old ones."""
+"""Background work of the results: keeping the dashboard's figures up to date, writing the annual reports, and
+removing old ones."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.tasks import task
 from django.utils import timezone
 
+from sohosolo.results.figures import refresh_figures, waiting
 from sohosolo.results.models import AnnualReport
 from sohosolo.results.report import report_pdf, report_xlsx
 
@@ -51,3 +53,12 @@ def clean_up_reports() -> int:
         report.delete()
         count += 1
     return count
+
+
+@task()
+def refresh_results_figures() -> int:
+    """Count again the households whose changes wait (sohosolo/results/figures.py); returns how many changes were
+    waiting. Safe to run from several workers at once: one counts at a time, and a change is counted once."""
+    before = waiting(100_000)
+    refresh_figures()
+    return before
