@@ -253,7 +253,7 @@ def test_the_attendee_export_lists_confirmed_then_waiting_people_and_is_logged(w
     assert rows[0][:3] == ["Hélène Léger", "helene.leger@example.fr", "2"] and rows[0][7] == str(household.pk)
     assert rows[1][0] == "'=HYPERLINK(1)"  # never a formula in a spreadsheet
     xlsx = client.get(reverse("events:staff_export", args=["gers", event.pk, "xlsx"]))
-    sheet = list(load_workbook(io.BytesIO(xlsx.content)).active.values)
+    sheet = list(load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active.values)
     assert len(sheet) == 3 and sheet[1][0] == "Hélène Léger"
     assert ActionLog.objects.filter(action="event.exported", object_id=str(event.pk)).count() == 2
     assert client.get(reverse("events:staff_export", args=["gers", event.pk, "pdf"])).status_code == 404

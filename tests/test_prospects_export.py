@@ -30,7 +30,7 @@ def test_export_of_the_filtered_list_to_csv_and_xlsx_is_logged(world, client_for
     assert text.startswith("\ufeff") and "Léger" in text and "Martin" not in text
     assert text.splitlines()[0].split(";")[1] in ("Prénom", "First name")
     xlsx = client.get(reverse("prospects:export", args=["gers", "xlsx"]))
-    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.values)
+    rows = list(load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active.values)
     assert len(rows) == 3 and {rows[1][2], rows[2][2]} == {"Léger", "Martin"}
     assert ActionLog.objects.filter(action="prospects.exported").count() == 2
     assert client.get(reverse("prospects:export", args=["gers", "pdf"])).status_code == 404

@@ -254,6 +254,20 @@ def test_a_search_in_a_territory_asks_the_index_for_its_files_only_and_follows_a
             assert {row[0] for row in cursor.fetchall()} == {here.pk, there.pk}
 
 
+def test_a_search_finding_many_files_gives_the_same_files(world, monkeypatch):
+    """Beyond SEARCH_IDS_GIVEN files found, SQLite's list queries ask the index themselves: same files."""
+    from sohosolo.prospects import models
+
+    a = world.territory_a
+    found = {make_household(a, first_name="Zoé", last_name=f"Marchetti{i}", email="") for i in range(6)}
+    make_household(a, first_name="Zoé", last_name="Autre", email="")
+    make_household(world.territory_b, first_name="Zoé", last_name="Marchetti", email="")
+    few = set(Household.objects.filter(territory=a).search("zoe marchetti", territory=a))
+    monkeypatch.setattr(models, "SEARCH_IDS_GIVEN", 2)
+    many = set(Household.objects.filter(territory=a).search("zoe marchetti", territory=a))
+    assert few == many == found
+
+
 def test_new_files_go_to_the_advisors_in_turn_from_their_roles(world):
     """The advisor given the oldest file before is next; the turn is kept on the role, not found by a scan."""
     from sohosolo.accounts.models import Role, RoleKind

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Iterable, Iterator
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from openpyxl import Workbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -46,21 +47,31 @@ def csv_text(header: list[str], rows: Iterable[list]) -> str:
     return "\ufeff" + writer.writerow(header) + "".join(writer.writerow([cell(value) for value in row]) for row in rows)
 
 
-def xlsx_content(header: list[str], rows: Iterable[list], title: str = "Export") -> bytes:
+def write_xlsx(target, header: list[str], rows: Iterable[list], title: str = "Export") -> None:
+    """The workbook written row by row (openpyxl's write-only mode) into `target`, a file or a buffer."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(header)
     for row in rows:
         sheet.append([cell(value) for value in row])
+    workbook.save(target)
+
+
+def xlsx_content(header: list[str], rows: Iterable[list], title: str = "Export") -> bytes:
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_xlsx(buffer, header, rows, title)
     return buffer.getvalue()
 
 
-def xlsx_response(filename: str, header: list[str], rows: Iterable[list], title: str = "Export") -> HttpResponse:
-    response = HttpResponse(
-        xlsx_content(header, rows, title),
+def xlsx_response(filename: str, header: list[str], rows: Iterable[list], title: str = "Export") -> FileResponse:
+    """The workbook written row by row into a temporary file (openpyxl's write-only mode), then sent from it: the
+    memory stays flat however many rows."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the response once sent)
+    write_xlsx(handle, header, rows, title)
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{filename}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response

@@ -220,6 +220,11 @@ class HouseholdQuerySet(models.QuerySet):
                 phrase += f' AND "⟦{territory.pk}⟧"'  # the territory's marker in the index (migration 0018)
             matching = RawSQL(f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s", [phrase])
             candidates = qs.filter(pk__in=matching)
+        if connection.vendor == "sqlite":
+            # The index answers for one territory at once: a few of its files are given by number, more are left to
+            # the index inside each query (thousands of numbers would cost more to send than to find again).
+            ids = list(candidates.order_by().values_list("pk", flat=True)[: SEARCH_IDS_GIVEN + 1])
+            return qs.filter(pk__in=ids) if len(ids) <= SEARCH_IDS_GIVEN else candidates
         ids = list(candidates.order_by().values_list("pk", flat=True)[: SEARCH_CANDIDATES + 1])
         if len(ids) > SEARCH_CANDIDATES:
             return qs
@@ -228,6 +233,7 @@ class HouseholdQuerySet(models.QuerySet):
 
 SEARCH_WORDS = 12
 SEARCH_CANDIDATES = 10_000
+SEARCH_IDS_GIVEN = 500  # SQLite: up to this many files found are given by number to the list's queries
 SEARCH_TABLE = "prospects_household_fts"  # SQLite's full-text index of the search text (migrations 0016, 0018)
 PHONE_LIKE = re.compile(r"\+?[0-9][0-9 .()/-]{7,}")
 

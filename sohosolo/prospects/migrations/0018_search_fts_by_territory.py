@@ -3,6 +3,8 @@
 every matching file of every territory to keep those of one. Contentless (the marker is not a column of the
 households' table), kept in step by triggers on the search text and the territory."""
 
+import importlib
+
 from django.db import migrations
 
 FTS = "prospects_household_fts"
@@ -33,21 +35,7 @@ CREATE = [
     f"INSERT INTO {FTS} (rowid, search_text) SELECT id, {text(HOUSEHOLD)} FROM {HOUSEHOLD}",
 ]
 # 0016's table, for going back.
-PREVIOUS = [
-    f"""CREATE VIRTUAL TABLE {FTS} USING fts5(search_text, content='{HOUSEHOLD}', content_rowid='id',
-    tokenize='trigram')""",
-    f"""CREATE TRIGGER household_fts_insert AFTER INSERT ON {HOUSEHOLD} BEGIN
-        INSERT INTO {FTS} (rowid, search_text) VALUES (NEW.id, NEW.search_text);
-    END""",
-    f"""CREATE TRIGGER household_fts_delete AFTER DELETE ON {HOUSEHOLD} BEGIN
-        INSERT INTO {FTS} ({FTS}, rowid, search_text) VALUES ('delete', OLD.id, OLD.search_text);
-    END""",
-    f"""CREATE TRIGGER household_fts_update AFTER UPDATE OF search_text ON {HOUSEHOLD} BEGIN
-        INSERT INTO {FTS} ({FTS}, rowid, search_text) VALUES ('delete', OLD.id, OLD.search_text);
-        INSERT INTO {FTS} (rowid, search_text) VALUES (NEW.id, NEW.search_text);
-    END""",
-    f"INSERT INTO {FTS} ({FTS}) VALUES ('rebuild')",
-]
+PREVIOUS = importlib.import_module("sohosolo.prospects.migrations.0016_search_fts").CREATE
 
 
 def has_fts(connection) -> bool:
