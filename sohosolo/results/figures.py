@@ -123,21 +123,10 @@ def _apply(ids: set[int]) -> None:
     for pk in ids:
         _totals(before.get(pk, []), -1, n, people)
         _totals(now.get(pk, []), 1, n, people)
-    deltas = [(*key, n[key], people[key]) for key in n if n[key] or people[key]]
-    table = DayFigure._meta.db_table
-    with connection.cursor() as cursor:
-        if deltas:
-            cursor.executemany(
-                f"INSERT INTO {table} (territory_id, measure, day, key, n, people) VALUES (%s, %s, %s, %s, %s, %s) "
-                f"ON CONFLICT (territory_id, measure, day, key) DO UPDATE "
-                f"SET n = {table}.n + excluded.n, people = {table}.people + excluded.people",
-                [(t, m, date.fromisoformat(d), k, dn, dp) for t, m, d, k, dn, dp in deltas],
-            )
-            cursor.executemany(
-                f"DELETE FROM {table} WHERE territory_id = %s AND measure = %s AND day = %s AND key = %s "
-                "AND n = 0 AND people = 0",
-                [(t, m, date.fromisoformat(d), k) for t, m, d, k, _dn, _dp in deltas],
-            )
+    deltas = [(t, m, date.fromisoformat(d), k, n[t, m, d, k], people[t, m, d, k]) for t, m, d, k in n]
+    deltas = [row for row in deltas if row[4] or row[5]]
+    if deltas:
+        _add(deltas)
     gone = [pk for pk in ids if pk not in now]
     if gone:
         HouseholdFigures.objects.filter(household_id__in=gone).delete()
@@ -145,6 +134,40 @@ def _apply(ids: set[int]) -> None:
     if changed:
         HouseholdFigures.objects.bulk_create(
             changed, update_conflicts=True, unique_fields=["household_id"], update_fields=["rows"]
+        )
+
+
+def _add(deltas: list[tuple]) -> None:
+    """Add (territory, measure, day, key, households, people) to the DayFigure rows, dropping those left at zero."""
+    table = DayFigure._meta.db_table
+    upsert = (
+        f"ON CONFLICT (territory_id, measure, day, key) DO UPDATE "
+        f"SET n = {table}.n + excluded.n, people = {table}.people + excluded.people"
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # one statement each, whatever the number of rows
+            columns = [list(column) for column in zip(*deltas, strict=True)]
+            cursor.execute(
+                f"INSERT INTO {table} (territory_id, measure, day, key, n, people) SELECT * FROM "
+                f"unnest(%s::bigint[], %s::text[], %s::date[], %s::text[], %s::int[], %s::int[]) {upsert}",
+                columns,
+            )
+            cursor.execute(
+                f"DELETE FROM {table} f USING unnest(%s::bigint[], %s::text[], %s::date[], %s::text[]) "
+                "AS d(territory_id, measure, day, key) WHERE f.territory_id = d.territory_id "
+                "AND f.measure = d.measure AND f.day = d.day AND f.key = d.key AND f.n = 0 AND f.people = 0",
+                columns[:4],
+            )
+            return
+        cursor.executemany(
+            f"INSERT INTO {table} (territory_id, measure, day, key, n, people) "
+            f"VALUES (%s, %s, %s, %s, %s, %s) {upsert}",
+            deltas,
+        )
+        cursor.executemany(
+            f"DELETE FROM {table} WHERE territory_id = %s AND measure = %s AND day = %s AND key = %s "
+            "AND n = 0 AND people = 0",
+            [row[:4] for row in deltas],
         )
 
 
