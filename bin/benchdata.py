@@ -232,15 +232,6 @@ def read_marker() -> dict | None:
     return {**json.loads(row[0]), "seconds": row[1]} if row else None
 
 
-def app_tables_in_use() -> bool:
-    """Whether this database holds anything besides a bench dataset (then it is not ours to drop)."""
-    with connection.cursor() as cursor:
-        tables = set(connection.introspection.table_names(cursor))
-    if not tables:
-        return False
-    return MARKER_TABLE not in tables
-
-
 def write_marker(params: Params, seconds: float) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (params TEXT, seconds REAL, complete INTEGER)")

@@ -211,7 +211,6 @@ class HouseholdQuerySet(models.QuerySet):
         indexed = [word for word in words if len(word) >= 3]  # an index of trigrams needs three letters
         if not indexed:
             return qs
-        candidates = qs
         if connection.vendor == "sqlite":
             if not has_search_table():
                 return qs
@@ -220,12 +219,11 @@ class HouseholdQuerySet(models.QuerySet):
                 phrase += f' AND "⟦{territory.pk}⟧"'  # the territory's marker in the index (migration 0018)
             matching = RawSQL(f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s", [phrase])
             candidates = qs.filter(pk__in=matching)
-        if connection.vendor == "sqlite":
             # The index answers for one territory at once: a few of its files are given by number, more are left to
             # the index inside each query (thousands of numbers would cost more to send than to find again).
             ids = list(candidates.order_by().values_list("pk", flat=True)[: SEARCH_IDS_GIVEN + 1])
             return qs.filter(pk__in=ids) if len(ids) <= SEARCH_IDS_GIVEN else candidates
-        ids = list(candidates.order_by().values_list("pk", flat=True)[: SEARCH_CANDIDATES + 1])
+        ids = list(qs.order_by().values_list("pk", flat=True)[: SEARCH_CANDIDATES + 1])
         if len(ids) > SEARCH_CANDIDATES:
             return qs
         return qs.filter(pk__in=ids)

@@ -20,11 +20,12 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 
-from sohosolo.prospects.models import CLOSED_STAGES, Household, Interaction
+from sohosolo.prospects.models import CLOSED_STAGES, Household, Interaction, Stage
 from sohosolo.results.models import DayFigure, HouseholdFigures, Measure, PendingFigure
 
 # The funnel's steps, in order; a file that reached a step also went through the ones before.
-FUNNEL = ["new", "first_interview", "follow_up", "visit", "settled"]
+FUNNEL = [Stage.NEW, Stage.FIRST_INTERVIEW, Stage.FOLLOW_UP, Stage.VISIT, Stage.SETTLED]
+FUNNEL_VALUES = [str(stage) for stage in FUNNEL]
 BATCH = 2_000  # households counted again per transaction
 INLINE_LIMIT = 2_000  # a dashboard counts the waiting households itself up to this many, else leaves it to the worker
 LOCK_KEY = 21_0301  # PostgreSQL advisory lock: one refresh at a time (SQLite: its write lock)
@@ -33,8 +34,6 @@ HOUSEHOLD_FIELDS = [
     "pk", "territory_id", "stage", "first_contact_on", "settled_on", "settled_commune_id", "settled_people",
     "source", "activity", "current_country", "current_town", "residence_region",
 ]  # fmt: skip
-
-Key = tuple[int, str, str, str]  # territory, measure, day (ISO), key
 
 
 def followed_changes(first: date, settled_on: date | None, stages: list[tuple[date, str | None]]) -> list:
@@ -75,7 +74,7 @@ def contribution(household: dict, villages: list[int], stages: list[tuple[date, 
         reached = [household["stage"]] + [
             value for _day, data in stages for value in (data.get("from"), data.get("to"))
         ]
-        add(Measure.REACH, first, str(max((FUNNEL.index(s) for s in reached if s in FUNNEL), default=0)))
+        add(Measure.REACH, first, str(max((FUNNEL_VALUES.index(s) for s in reached if s in FUNNEL_VALUES), default=0)))
         entered = [(day, data.get("to")) for day, data in stages]
         for day, change in followed_changes(first, household["settled_on"], entered):
             add(Measure.FOLLOWED, day, n=change)
@@ -186,8 +185,8 @@ def refresh_figures(limit: int | None = None) -> int:
     """Count the queued households again, batch by batch (each batch one transaction, one refresh at a time: two
     never count a change twice). With `limit`, only when at most that many changes wait. Returns the changes left
     waiting (0: the figures are up to date)."""
-    if limit is not None and (left := waiting(limit)) > limit:
-        return left
+    if limit is not None and ((left := waiting(limit)) > limit or not left):
+        return left  # too many for now, or nothing to do (a dashboard's usual case: one query)
     table = PendingFigure._meta.db_table
     while True:
         with transaction.atomic():

@@ -24,14 +24,11 @@ from sohosolo.committees.stats import activity_by_village
 from sohosolo.events.models import Event, Kind, Registration
 from sohosolo.lib.text import fold
 from sohosolo.network.stats import club_size as network_club_size
-from sohosolo.prospects.models import FOLLOWED_STAGES, Activity, Household, Source, Stage, end_of_day, stage_counts
-from sohosolo.results.figures import INLINE_LIMIT, refresh_figures
+from sohosolo.prospects.models import FOLLOWED_STAGES, Activity, Household, Source, end_of_day, stage_counts
+from sohosolo.results.figures import FUNNEL, INLINE_LIMIT, refresh_figures
 from sohosolo.results.models import DayFigure, Measure
 from sohosolo.territory.communes import regions_of_towns
 from sohosolo.territory.models import Commune, Goal, Territory, Village
-
-# The funnel's steps, in order; a file that reached a step also went through the ones before.
-FUNNEL = [Stage.NEW, Stage.FIRST_INTERVIEW, Stage.FOLLOW_UP, Stage.VISIT, Stage.SETTLED]
 
 DEFINITIONS = {
     "new_contacts": _("Files whose first contact is dated within the period, whatever became of them."),
@@ -281,10 +278,6 @@ class Figures:
         return {int(key): n for key, n, _p in self.by_key(Measure.VILLAGE, period)}
 
 
-def households(territory: Territory):
-    return Household.objects.filter(territory=territory)
-
-
 def key_figures(territory: Territory, period: Period) -> KeyFigures:
     refresh_figures(limit=INLINE_LIMIT)
     return Figures(territory).key(period)
@@ -382,13 +375,18 @@ def events_held(territory: Territory, period: Period, now: datetime) -> list[Row
 
 
 def committees_activity(
-    territory: Territory, period: Period, source, now: datetime | None = None
+    territory: Territory,
+    period: Period,
+    interested: dict[int, int],
+    settled: list[tuple[str, int, int]],
+    now: datetime | None = None,
 ) -> list[VillageActivity]:
-    """The partner villages' activity in the period. Other apps may add their own columns (referrals, visits,
-    welcome actions) to the VillageActivity rows from their own stats module."""
+    """The partner villages' activity in the period, given the new contacts interested in each village and the
+    settlements per commune. Other apps may add their own columns (referrals, visits, welcome actions) to the
+    VillageActivity rows from their own stats module."""
     villages = list(Village.objects.filter(territory=territory).select_related("commune").order_by("name"))
     rows = {v.pk: VillageActivity(v) for v in villages}
-    for pk, n in source.interested(period).items():
+    for pk, n in interested.items():
         if pk in rows:
             rows[pk].interested = n
     meetings = (
@@ -406,7 +404,7 @@ def committees_activity(
     for pk, n in meetings:
         rows[pk].meetings = n
     by_commune = {v.commune_id: rows[v.pk] for v in villages}
-    for commune_id, n, people in source.settled(period):
+    for commune_id, n, people in settled:
         if commune_id in by_commune:
             by_commune[commune_id].settled += n
             by_commune[commune_id].people += people
@@ -466,7 +464,7 @@ def compute(territory: Territory, period: Period, today: date | None = None, sou
         countries=breakdown(source.breakdown(period, "current_country")),
         regions=regions(*source.regions(period)),
         settled_communes=settled_communes(settled),
-        villages=committees_activity(territory, period, source, now),
+        villages=committees_activity(territory, period, source.interested(period), settled, now),
         events=events_held(territory, period, now),
         club_size=club_size(territory, period),
         waiting=waiting,
