@@ -66,3 +66,18 @@ def test_manager_reads_the_results_on_a_phone_and_sets_a_goal(live_world, phone_
     assert download.value.suggested_filename == "sohosolo-gers-2025-en.xlsx"
     shot(page, "results-report-phone")
     assert_accessible(page)
+
+
+def test_the_dashboard_says_on_a_phone_when_its_figures_are_behind(live_world, phone_page, live_server, monkeypatch):
+    """After a large import, the worker counts the files: the dashboard shows what it has and says so, readably."""
+    from sohosolo.results import stats
+
+    page = phone_page
+    make_results(live_world)
+    monkeypatch.setattr(stats, "INLINE_LIMIT", 3)  # the 14 new files are "many" here
+    sign_in(page, live_server, live_world.users["manager_a"])
+    page.goto(f"{live_server.url}/territoires/gers/resultats/?annee=2025")
+    expect(page.get_by_role("status").filter(has_text="en cours de prise en compte")).to_be_visible()
+    assert_no_sideways_scroll(page, "the results dashboard with its notice")
+    assert_accessible(page)
+    shot(page, "results-figures-behind-phone")
