@@ -202,3 +202,41 @@ def test_the_dashboard_reads_the_same_queries_whatever_the_number_of_files(world
         household_reads = [q["sql"] for q in queries if 'FROM "prospects_household"' in q["sql"]]
         assert not household_reads, household_reads  # the figures come from the per-day rows
     assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_refreshing_at_the_same_instant_count_each_change_once(world, monkeypatch):
+    """PostgreSQL (row locks are real there): two refreshes side by side, in small batches, end with the figures a
+    count of the records gives; none is counted twice, none is lost."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers by its write lock: two refreshes never overlap there")
+    random_files(world, random.Random(5), 30)
+    # Each household queued twice in a row, one a batch: the two workers claim the same household at once.
+    PendingFigure.objects.all().delete()
+    PendingFigure.objects.bulk_create(
+        PendingFigure(household_id=pk) for pk in Household.objects.values_list("pk", flat=True) for _twice in (1, 2)
+    )
+    monkeypatch.setattr(figures, "BATCH", 1)
+    start, failures = threading.Barrier(2), []
+
+    def refresh() -> None:
+        try:
+            start.wait()
+            figures.refresh_figures()
+        except Exception as error:  # pragma: no cover - what the test would report
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=refresh) for _n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert not PendingFigure.objects.exists()
+    assert_figures_equal_records(world.territory_a, world.territory_b)
